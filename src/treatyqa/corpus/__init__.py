@@ -1,0 +1,93 @@
+"""The one entry to the agreement: both language versions, aligned, with provenance.
+
+>>> from treatyqa.corpus import load_agreement
+>>> agreement = load_agreement()
+>>> agreement["kk"].clause(Citation(5, 3)).lead_in
+'Көмек көрсету туралы сұрау салуда:'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from treatyqa.domain import LANGUAGES, Agreement, AgreementText, Citation, Provenance
+from treatyqa.parser import CorpusError, parse_file
+
+DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent
+
+
+def corpus_dir() -> Path:
+    """``TREATYQA_CORPUS_DIR`` (e.g. a folder with the official Russian text) or the bundled corpus."""
+    return Path(os.environ.get("TREATYQA_CORPUS_DIR") or DEFAULT_CORPUS_DIR)
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = folder / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CorpusError(str(path), f"cannot be read ({exc.strerror})") from exc
+    except json.JSONDecodeError as exc:
+        raise CorpusError(str(path), f"not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+
+
+def check_alignment(texts: dict[str, AgreementText], expected_articles: int) -> None:
+    """Every clause must exist in every language with the same identity and list shape."""
+    for text in texts.values():
+        if len(text.articles) != expected_articles:
+            missing = len(text.articles) + 1
+            raise CorpusError(text.source, f"article {missing} is missing (expected {expected_articles} articles)", missing)
+    reference = texts["kk"]
+    for lang, text in texts.items():
+        if lang == "kk":
+            continue
+        ref_clauses = {c.citation: c for c in reference.clauses()}
+        for clause in text.clauses():
+            ref = ref_clauses.pop(clause.citation, None)
+            cit = clause.citation
+            if ref is None:
+                raise CorpusError(text.source, f"clause has no counterpart in {reference.source}", cit.article, cit.paragraph)
+            if len(ref.items) != len(clause.items):
+                raise CorpusError(
+                    text.source,
+                    f"{len(clause.items)} list items here but {len(ref.items)} in {reference.source}",
+                    cit.article,
+                    cit.paragraph,
+                )
+        for cit in ref_clauses:
+            raise CorpusError(text.source, f"clause of {reference.source} is missing here", cit.article, cit.paragraph)
+
+
+def load_agreement_from(folder: Path) -> Agreement:
+    manifest = _read_manifest(folder)
+    texts: dict[str, AgreementText] = {}
+    provenance: dict[str, Provenance] = {}
+    digest = hashlib.sha256()
+    for lang in LANGUAGES:
+        entry = manifest.get("texts", {}).get(lang)
+        if entry is None:
+            raise CorpusError(str(folder / "manifest.json"), f"no entry for language {lang!r}")
+        path = folder / entry["file"]
+        texts[lang] = parse_file(path, lang)
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest.update(f"{lang}:{sha}:{entry['status']}\n".encode())
+        provenance[lang] = Provenance(lang, entry["status"], entry["description"], entry["file"], sha)
+    check_alignment(texts, int(manifest["agreement"]["articles"]))
+    return Agreement(texts=texts, provenance=provenance, corpus_hash=digest.hexdigest()[:12])
+
+
+@lru_cache(maxsize=4)
+def _load_cached(folder: str) -> Agreement:
+    return load_agreement_from(Path(folder))
+
+
+def load_agreement(folder: Path | None = None) -> Agreement:
+    """Load (once per process) the bilingual agreement from ``folder`` or :func:`corpus_dir`."""
+    return _load_cached(str((folder or corpus_dir()).resolve()))
+
+
+__all__ = ["Citation", "CorpusError", "check_alignment", "corpus_dir", "load_agreement", "load_agreement_from"]

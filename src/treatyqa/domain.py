@@ -1,0 +1,242 @@
+"""The agreement's domain objects: citations, clauses, articles, answers.
+
+A citation identity is ``(article, paragraph, item)``: article 0 is the preamble,
+``paragraph`` is ``None`` for articles without numbered paragraphs, ``item`` is the
+1-based position of a list item inside its paragraph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+LANGUAGES = ("kk", "ru")
+
+
+@dataclass(frozen=True, order=True)
+class Citation:
+    article: int
+    paragraph: int | None = None
+    item: int | None = None
+
+    @property
+    def clause(self) -> Citation:
+        """The citation of the whole clause (without the list item)."""
+        return Citation(self.article, self.paragraph)
+
+    def label(self, lang: str) -> str:
+        """``5-бап, 3-тармақ`` / ``Статья 5, пункт 3``; the preamble is named, not numbered."""
+        if lang == "kk":
+            if self.article == 0:
+                return "Кіріспе"
+            text = f"{self.article}-бап"
+            if self.paragraph is not None:
+                text += f", {self.paragraph}-тармақ"
+            if self.item is not None:
+                text += f", {self.item}-тармақша"
+            return text
+        if self.article == 0:
+            return "Преамбула"
+        text = f"Статья {self.article}"
+        if self.paragraph is not None:
+            text += f", пункт {self.paragraph}"
+        if self.item is not None:
+            text += f", подпункт {self.item}"
+        return text
+
+    def matches(self, gold: Citation) -> bool:
+        """Gold semantics: a gold paragraph of ``None`` accepts any clause of the article."""
+        if self.article != gold.article:
+            return False
+        return gold.paragraph is None or self.paragraph == gold.paragraph
+
+    def key(self) -> str:
+        """A stable string id, e.g. ``5.3`` or ``9`` or ``2.1.5``."""
+        parts = [str(self.article)]
+        if self.paragraph is not None or self.item is not None:
+            parts.append("" if self.paragraph is None else str(self.paragraph))
+        if self.item is not None:
+            parts.append(str(self.item))
+        return ".".join(parts)
+
+    def to_dict(self) -> dict[str, int | None]:
+        return {"article": self.article, "paragraph": self.paragraph, "item": self.item}
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One numbered paragraph (or the body of an article without numbers) in one language."""
+
+    citation: Citation
+    lines: tuple[str, ...]  # logical lines, the paragraph number removed
+    lead_in: str | None = None  # the line ending in ':' that introduces the list
+    items: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def segments(self) -> tuple[str, ...]:
+        """The units a highlight can point at: list items and the sentences of other lines."""
+        from treatyqa.textclean import split_sentences
+
+        out: list[str] = []
+        for line in self.lines:
+            if line in self.items:
+                out.append(line)
+            else:
+                out.extend(split_sentences(line))
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class Article:
+    number: int
+    title: str
+    clauses: tuple[Clause, ...]
+
+    @property
+    def numbered(self) -> bool:
+        return any(c.citation.paragraph is not None for c in self.clauses)
+
+    @property
+    def text(self) -> str:
+        parts = []
+        for clause in self.clauses:
+            prefix = "" if clause.citation.paragraph is None else f"{clause.citation.paragraph}. "
+            parts.append(prefix + clause.text)
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class AgreementText:
+    """The agreement in one language, as parsed from one file."""
+
+    lang: str
+    source: str
+    title: str
+    place_date: str
+    note: tuple[str, ...]  # the publisher's editorial note: metadata, not agreement text
+    preamble: Clause
+    articles: tuple[Article, ...]
+    closing: str
+    signatures: str
+
+    def article(self, number: int) -> Article:
+        for art in self.articles:
+            if art.number == number:
+                return art
+        raise KeyError(f"no article {number}")
+
+    def clauses(self) -> tuple[Clause, ...]:
+        return (self.preamble,) + tuple(c for a in self.articles for c in a.clauses)
+
+    def clause(self, citation: Citation) -> Clause:
+        for clause in self.clauses():
+            if clause.citation == citation.clause:
+                return clause
+        raise KeyError(f"no clause {citation.key()}")
+
+    def title_of(self, article: int) -> str:
+        if article == 0:
+            return Citation(0).label(self.lang)
+        return self.article(article).title
+
+
+@dataclass(frozen=True)
+class Provenance:
+    lang: str
+    status: str  # "authentic" or "working_translation"
+    description: str
+    file: str
+    sha256: str
+
+    @property
+    def authentic(self) -> bool:
+        return self.status == "authentic"
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Both language versions, aligned clause by clause, with their provenance."""
+
+    texts: dict[str, AgreementText]
+    provenance: dict[str, Provenance]
+    corpus_hash: str
+
+    def __getitem__(self, lang: str) -> AgreementText:
+        return self.texts[lang]
+
+    def citations(self) -> tuple[Citation, ...]:
+        return tuple(c.citation for c in self.texts["kk"].clauses())
+
+    def bilingual(self, citation: Citation) -> dict[str, Clause]:
+        return {lang: text.clause(citation) for lang, text in self.texts.items()}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One cited clause of an answer; ``text``/``title`` carry both languages."""
+
+    citation: Citation
+    label: str
+    title: dict[str, str]
+    text: dict[str, str]
+    highlight: str  # the best-matching sentence or list item, in the question's language
+    score: float
+    status: dict[str, str] = field(default_factory=dict)  # lang -> authentic / working_translation
+    highlight_text: dict[str, str] = field(default_factory=dict)  # the highlight in each language
+
+    def to_dict(self, lang: str) -> dict[str, Any]:
+        return {
+            "article": self.citation.article,
+            "paragraph": self.citation.paragraph,
+            "item": self.citation.item,
+            "citation": self.label,
+            "citations": {code: self.citation.label(code) for code in LANGUAGES},
+            "title": self.title.get(lang, self.title["kk"]),
+            "titles": dict(self.title),
+            "text": dict(self.text),
+            "highlight": self.highlight,
+            "highlights": dict(self.highlight_text),
+            "status": dict(self.status),
+            "score": round(self.score, 6),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    language: str
+    abstained: bool
+    message: str
+    hits: tuple[Hit, ...]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        lang = self.language if self.language in LANGUAGES else "ru"
+        return {
+            "question": self.question,
+            "language": self.language,
+            "abstained": self.abstained,
+            "message": self.message,
+            "hits": [h.to_dict(lang) for h in self.hits],
+        }
+
+
+def citation_from_dict(data: dict[str, Any]) -> Citation:
+    return Citation(int(data["article"]), data.get("paragraph"), data.get("item"))
+
+
+__all__ = [
+    "LANGUAGES",
+    "Agreement",
+    "AgreementText",
+    "Answer",
+    "Article",
+    "Citation",
+    "Clause",
+    "Hit",
+    "Provenance",
+    "citation_from_dict",
+]

@@ -1,0 +1,21 @@
+"""Keep every library we import from calling out: no telemetry, no hub, no version checks.
+
+Imported first by ``treatyqa``; the variables must be set before gradio, haystack,
+huggingface_hub or transformers are imported. ``setdefault`` lets a site that can reach a
+hub opt back in explicitly.
+"""
+
+import os
+
+OFFLINE_ENV = {
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HAYSTACK_TELEMETRY_ENABLED": "False",
+    "HF_HUB_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "DO_NOT_TRACK": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+for _key, _value in OFFLINE_ENV.items():
+    os.environ.setdefault(_key, _value)
