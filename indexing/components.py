@@ -1,0 +1,58 @@
+"""Index-side Haystack components."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from haystack import Document, component, default_from_dict, default_to_dict
+from haystack.dataclasses import SparseEmbedding
+
+from treatyqa.lexical import BM25, terms
+
+
+@component
+class LexicalDocumentEmbedder:
+    """Adds a BM25-weighted sparse embedding to each document, with per-language terms.
+
+    BM25 statistics are fitted per language on the documents of one run, so run it once
+    over the whole corpus. Usage:
+
+    >>> from haystack import Document
+    >>> embedder = LexicalDocumentEmbedder(meta_fields=["context"])
+    >>> docs = embedder.run([Document(content="Шығыстар", meta={"lang": "kk"})])["documents"]
+    >>> len(docs[0].sparse_embedding.indices)
+    1
+    """
+
+    def __init__(self, meta_fields: list[str] | None = None, lang_field: str = "lang", default_lang: str = "ru"):
+        if not lang_field:
+            raise ValueError("lang_field must name the meta field that holds the document's language")
+        self.meta_fields = list(meta_fields or [])
+        self.lang_field = lang_field
+        self.default_lang = default_lang
+
+    def _text(self, doc: Document) -> str:
+        parts = [str(doc.meta[f]) for f in self.meta_fields if doc.meta.get(f)]
+        return "\n".join(parts + [doc.content or ""])
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document]) -> dict[str, list[Document]]:
+        doc_terms = [terms(self._text(d), d.meta.get(self.lang_field, self.default_lang)) for d in documents]
+        models: dict[str, BM25] = {}
+        for lang in {d.meta.get(self.lang_field, self.default_lang) for d in documents}:
+            models[lang] = BM25.fit(
+                t for t, d in zip(doc_terms, documents, strict=True) if d.meta.get(self.lang_field, self.default_lang) == lang
+            )
+        out = []
+        for doc, t in zip(documents, doc_terms, strict=True):
+            vec = models[doc.meta.get(self.lang_field, self.default_lang)].vector(t)
+            out.append(replace(doc, sparse_embedding=SparseEmbedding(indices=vec.indices, values=vec.values)))
+        return {"documents": out}
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, meta_fields=self.meta_fields, lang_field=self.lang_field, default_lang=self.default_lang)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LexicalDocumentEmbedder:
+        return default_from_dict(cls, data)

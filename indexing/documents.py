@@ -1,0 +1,122 @@
+"""Turn the parsed agreement into Haystack Documents (pure: no model, no store).
+
+Four levels per language, each pointing at a citation identity:
+``article`` (the whole article), ``clause`` (a numbered paragraph or an unnumbered
+article body), ``item`` (one list item, with its lead-in as context) and ``question``
+(questions written for a clause, indexed so that a user's question can meet a stored one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from haystack import Document
+
+from treatyqa.domain import LANGUAGES, Agreement, Citation
+
+QUESTIONS_FILE = Path(__file__).resolve().parent / "data" / "clause_questions.jsonl"
+LEVELS = ("article", "clause", "item", "question")
+
+
+def doc_id(lang: str, level: str, citation: Citation, n: int | None = None) -> str:
+    suffix = "" if n is None else f"#{n}"
+    return f"{lang}:{level}:{citation.key()}{suffix}"
+
+
+def _other(lang: str) -> str:
+    return "ru" if lang == "kk" else "kk"
+
+
+def _meta(agreement: Agreement, lang: str, level: str, citation: Citation, context: str) -> dict:
+    return {
+        "lang": lang,
+        "level": level,
+        "article": citation.article,
+        "paragraph": citation.paragraph,
+        "item": citation.item,
+        "clause": citation.clause.key(),
+        "citation": citation.label(lang),
+        "title": agreement[lang].title_of(citation.article),
+        "status": agreement.provenance[lang].status,
+        "context": context,
+        "counterpart_id": doc_id(_other(lang), level, citation),
+    }
+
+
+def agreement_documents(agreement: Agreement) -> list[Document]:
+    """Article, clause and item documents of both languages."""
+    docs: list[Document] = []
+    for lang in LANGUAGES:
+        text = agreement[lang]
+        for article in text.articles:
+            cit = Citation(article.number)
+            docs.append(
+                Document(
+                    id=doc_id(lang, "article", cit),
+                    content=article.text,
+                    meta=_meta(agreement, lang, "article", cit, article.title),
+                )
+            )
+        for clause in text.clauses():
+            title = text.title_of(clause.citation.article)
+            docs.append(
+                Document(
+                    id=doc_id(lang, "clause", clause.citation),
+                    content=clause.text,
+                    meta=_meta(agreement, lang, "clause", clause.citation, title),
+                )
+            )
+            for n, item in enumerate(clause.items, start=1):
+                cit = Citation(clause.citation.article, clause.citation.paragraph, n)
+                docs.append(
+                    Document(
+                        id=doc_id(lang, "item", cit),
+                        content=item,
+                        meta=_meta(agreement, lang, "item", cit, f"{title}. {clause.lead_in}"),
+                    )
+                )
+    return docs
+
+
+class QuestionFileError(ValueError):
+    pass
+
+
+def question_documents(agreement: Agreement, path: Path = QUESTIONS_FILE) -> list[Document]:
+    """Documents for the questions written per clause (``indexing/data/clause_questions.jsonl``)."""
+    known = set(agreement.citations())
+    docs: list[Document] = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            cit = Citation(int(rec["article"]), rec.get("paragraph"), rec.get("item"))
+            lang = rec["lang"]
+            question = rec["question"].strip()
+        except (ValueError, KeyError, TypeError) as exc:
+            raise QuestionFileError(f"{path}:{lineno}: malformed line ({exc})") from exc
+        if cit.clause not in known or lang not in LANGUAGES or not question:
+            raise QuestionFileError(f"{path}:{lineno}: unknown clause {cit.key()} or language {lang!r}")
+        clause = agreement[lang].clause(cit)
+        if cit.item is not None and not 1 <= cit.item <= len(clause.items):
+            raise QuestionFileError(f"{path}:{lineno}: clause {cit.clause.key()} has no item {cit.item}")
+        meta = _meta(agreement, lang, "question", cit, "")
+        meta["counterpart_id"] = doc_id(_other(lang), "clause", cit.clause)
+        docs.append(Document(id=doc_id(lang, "question", cit, lineno), content=question, meta=meta))
+    return docs
+
+
+def all_documents(agreement: Agreement, questions: Path | None = QUESTIONS_FILE) -> list[Document]:
+    docs = agreement_documents(agreement)
+    if questions is not None and questions.exists():
+        docs += question_documents(agreement, questions)
+    return docs
+
+
+def questions_hash(path: Path | None = QUESTIONS_FILE) -> str:
+    if path is None or not path.exists():
+        return "noq"
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:6]

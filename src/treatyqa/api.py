@@ -1,0 +1,128 @@
+"""The Python API that the CLI, the HTTP endpoint, the web chat and the evaluation share.
+
+>>> from treatyqa import TreatyQA
+>>> with TreatyQA() as qa:
+...     answer = qa.ask("Что должен содержать запрос о содействии?", top_k=3)
+...     answer.hits[0].label
+'Статья 5, пункт 3'
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from treatyqa import offline as _offline  # noqa: F401
+from treatyqa.answering import Abstention, build_answer
+from treatyqa.components.clause_fusion import MODES
+from treatyqa.corpus import load_agreement
+from treatyqa.domain import LANGUAGES, Answer
+from treatyqa.embedding.model import resolve_model
+from treatyqa.embedding.prompts import model_prompts
+from treatyqa.errors import IndexUnavailable, InvalidQuestion
+from treatyqa.language import detect_language, preload
+from treatyqa.retrieval import build_retrieval_pipeline, embedding_dim, pipeline_inputs
+from treatyqa.settings import Settings
+from treatyqa.store import connect_store, make_document_store
+from treatyqa.validation import validate_question
+
+logger = logging.getLogger(__name__)
+
+# Calibrated on eval/gold/dev.jsonl (python -m eval.tune); see README "Evaluation".
+DEFAULT_ABSTENTION = Abstention(min_dense=0.0, min_lexical=0.0)
+
+
+def _missing_index() -> IndexUnavailable:
+    return IndexUnavailable(
+        "No current index was found. Build it with: python -m indexing",
+        "Өзекті индекс табылмады. Оны құрыңыз: python -m indexing",
+        "Актуальный индекс не найден. Постройте его: python -m indexing",
+    )
+
+
+class TreatyQA:
+    """Ask the agreement a question in Kazakh or Russian; get cited clauses in both languages.
+
+    ``build_if_missing`` builds the model cache and the index on first use (as the app and
+    the CLI do); with ``False`` a missing or stale index raises :class:`IndexUnavailable`.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        build_if_missing: bool = True,
+        progress: Callable[[str], None] | None = None,
+        abstention: Abstention = DEFAULT_ABSTENTION,
+        weights: dict[str, float] | None = None,
+    ):
+        from indexing.build import build_index, find_index, plan_index
+
+        started = time.perf_counter()
+        self.settings = settings or Settings.from_env()
+        self.agreement = load_agreement()
+        self.abstention = abstention
+        say = progress or logger.info
+        if build_if_missing:
+            collection = build_index(self.settings, progress=say).collection
+        else:
+            collection = find_index(self.settings, plan_index(self.settings, self.agreement))
+            if collection is None:
+                raise _missing_index()
+        self.collection = collection
+        say("Loading the embedding model…")
+        self.model = resolve_model(self.settings.model, self.settings.cache_dir)
+        prompts = model_prompts(self.model)
+        self._store = make_document_store(self.settings, collection)
+        clauses = list(self.agreement.citations())
+        self._pipelines = {
+            mode: build_retrieval_pipeline(self._store, self.model, prompts, clauses, mode, weights) for mode in MODES
+        }
+        for pipeline in self._pipelines.values():
+            pipeline.warm_up()
+        connect_store(self.settings, self._store, embedding_dim(self._pipelines["dense"]))
+        preload()
+        self._lock = threading.Lock()
+        atexit.register(self.close)
+        self.startup_seconds = time.perf_counter() - started
+        say(f"Ready ({self.startup_seconds:.1f} s).")
+
+    def ask(self, question: str, top_k: int = 5, lang: str | None = None, mode: str = "hybrid") -> Answer:
+        """Rank the agreement's clauses for ``question``; ``lang`` overrides detection."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if not isinstance(top_k, int) or not 1 <= top_k <= 50:
+            raise InvalidQuestion(
+                "top_k must be a whole number from 1 to 50.",
+                "top_k 1-ден 50-ге дейінгі бүтін сан болуы керек.",
+                "top_k должен быть целым числом от 1 до 50.",
+            )
+        text = validate_question(question, self.settings.max_question_chars)
+        if lang is not None and lang not in LANGUAGES:
+            raise InvalidQuestion(
+                f"Unknown language {lang!r}: use kk or ru.",
+                f"Белгісіз тіл {lang!r}: kk немесе ru қолданыңыз.",
+                f"Неизвестный язык {lang!r}: используйте kk или ru.",
+            )
+        started = time.perf_counter()
+        detected = lang or detect_language(text).lang
+        search_lang = detected if detected in LANGUAGES else "ru"
+        with self._lock:  # the embedded store and the model are shared by all threads
+            result = self._pipelines[mode].run(pipeline_inputs(mode, text, search_lang))
+        answer = build_answer(text, detected, result["fusion"]["documents"], self.agreement, top_k, self.abstention)
+        elapsed = (time.perf_counter() - started) * 1000
+        return Answer(**{**answer.__dict__, "timings_ms": {"total": elapsed}})
+
+    def close(self) -> None:
+        store, self._store = getattr(self, "_store", None), None
+        if store is not None:
+            store.close()
+
+    def __enter__(self) -> TreatyQA:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

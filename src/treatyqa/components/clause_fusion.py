@@ -1,0 +1,71 @@
+"""Haystack component around :func:`treatyqa.fusion.fuse`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from haystack import Document, component, default_from_dict, default_to_dict
+
+from treatyqa.domain import Citation
+from treatyqa.fusion import FusionWeights, fuse
+
+MODES = ("hybrid", "dense", "lexical")
+
+
+@component
+class ClauseFusion:
+    """Ranks clauses by the evidence of the documents that point at them, in any language.
+
+    Outputs one Document per clause (``meta``: article, paragraph, item, score parts),
+    best first. Usage:
+
+    >>> fusion = ClauseFusion(clauses=[[5, 3], [9, None]], mode="dense")
+    >>> d = Document(content="…", meta={"article": 9, "paragraph": None, "level": "clause"}, score=0.8)
+    >>> fusion.run(dense_documents=[d])["documents"][0].meta["article"]
+    9
+    """
+
+    def __init__(self, clauses: list[list[int | None]], mode: str = "hybrid", weights: dict[str, float] | None = None):
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if not clauses:
+            raise ValueError("clauses must list the agreement's clause identities as [article, paragraph] pairs")
+        self.clauses = [list(c) for c in clauses]
+        self.mode = mode
+        self.weights = FusionWeights(**(weights or {}))
+
+    @component.output_types(documents=list[Document])
+    def run(
+        self, dense_documents: list[Document] | None = None, lexical_documents: list[Document] | None = None
+    ) -> dict[str, list[Document]]:
+        dense = (dense_documents or []) if self.mode != "lexical" else []
+        lexical = (lexical_documents or []) if self.mode != "dense" else []
+        ranked = fuse(dense, lexical, (Citation(a, p) for a, p in self.clauses), self.weights)
+        out = []
+        for entry in ranked:
+            cit = entry.citation
+            out.append(
+                Document(
+                    id=f"clause:{cit.clause.key()}",
+                    content=None,
+                    meta={
+                        "article": cit.article,
+                        "paragraph": cit.paragraph,
+                        "item": cit.item,
+                        "dense": entry.dense,
+                        "lexical": entry.lexical,
+                        "article_dense": entry.article_dense,
+                        "article_lexical": entry.article_lexical,
+                    },
+                    score=entry.fused,
+                )
+            )
+        return {"documents": out}
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, clauses=self.clauses, mode=self.mode, weights=asdict(self.weights))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClauseFusion:
+        return default_from_dict(cls, data)

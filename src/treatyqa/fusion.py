@@ -1,0 +1,96 @@
+"""Clause-level fusion: a clause is one unit with a Kazakh and a Russian text.
+
+Evidence from any document that points at a clause (its text in either language, one of
+its list items, a question written for it) counts for that clause; its article's
+document adds a smaller share. Dense and lexical evidence are combined per clause, so a
+Russian question can win through the Russian text and still cite both versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from haystack import Document
+
+from treatyqa.domain import Citation
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Chosen on the development gold set (``python -m eval.tune``); see README."""
+
+    lexical: float = 0.15  # weight of the max-normalised BM25 score
+    article: float = 0.3  # share of the article document's evidence given to its clauses
+    article_lexical: float = 0.3
+
+
+@dataclass
+class ClauseScore:
+    citation: Citation  # the clause (item set when a list item was the best evidence)
+    dense: float = 0.0
+    lexical: float = 0.0
+    article_dense: float = 0.0
+    article_lexical: float = 0.0
+    fused: float = 0.0
+    evidence: dict[str, float] = field(default_factory=dict)  # doc id -> its score
+
+    def best_item(self) -> int | None:
+        return self.citation.item
+
+
+def _clause_of(doc: Document) -> Citation:
+    return Citation(int(doc.meta["article"]), doc.meta.get("paragraph"))
+
+
+def fuse(
+    dense: list[Document],
+    lexical: list[Document],
+    all_clauses: Iterable[Citation],
+    weights: FusionWeights = FusionWeights(),
+) -> list[ClauseScore]:
+    """Rank every clause by combined evidence; highest first, ties broken by citation order."""
+    top_lex = max((d.score or 0.0 for d in lexical), default=0.0) or 1.0
+    per_clause: dict[Citation, ClauseScore] = {c: ClauseScore(c) for c in all_clauses}
+    article_dense: dict[int, float] = {}
+    article_lex: dict[int, float] = {}
+    # the item of the best dense evidence, else of the best lexical evidence
+    best_item: dict[tuple[str, Citation], tuple[float, int | None]] = {}
+
+    for source, docs, norm in (("dense", dense, 1.0), ("lexical", lexical, top_lex)):
+        for doc in docs:
+            score = (doc.score or 0.0) / norm
+            if doc.meta.get("level") == "article":
+                table = article_dense if source == "dense" else article_lex
+                art = int(doc.meta["article"])
+                table[art] = max(table.get(art, 0.0), score)
+                continue
+            clause = _clause_of(doc)
+            entry = per_clause.get(clause)
+            if entry is None:
+                continue
+            entry.evidence[doc.id] = max(entry.evidence.get(doc.id, 0.0), score)
+            if source == "dense":
+                entry.dense = max(entry.dense, score)
+            else:
+                entry.lexical = max(entry.lexical, score)
+            if score > best_item.get((source, clause), (-1.0, None))[0]:
+                best_item[(source, clause)] = (score, doc.meta.get("item"))
+
+    ranked = []
+    for clause, entry in per_clause.items():
+        entry.article_dense = article_dense.get(clause.article, 0.0)
+        entry.article_lexical = article_lex.get(clause.article, 0.0)
+        entry.fused = (
+            entry.dense
+            + weights.lexical * entry.lexical
+            + weights.article * entry.article_dense
+            + weights.article_lexical * weights.lexical * entry.article_lexical
+        )
+        item = best_item.get(("dense", clause), (0.0, None))[1]
+        if item is None:
+            item = best_item.get(("lexical", clause), (0.0, None))[1]
+        entry.citation = Citation(clause.article, clause.paragraph, item)
+        ranked.append(entry)
+    ranked.sort(key=lambda e: (-e.fused, e.citation.article, e.citation.paragraph or 0))
+    return ranked

@@ -1,0 +1,109 @@
+"""Language-aware lexical terms and BM25 weights for the sparse side of retrieval.
+
+Kazakh is agglutinative: a whitespace tokenizer misses inflected forms, so Kazakh words
+are cut to a 5-letter prefix stem (measured best among plain prefixes, DESIGN.md section 6).
+Russian words go through the Snowball Russian stemmer. Terms are hashed into the uint32
+index space that Qdrant's sparse vectors use, so no vocabulary has to be stored.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+KK_PREFIX = 5
+
+# Function words that carry no clause-specific meaning (question words included, so that
+# the wording of a question does not decide which clause it lands on).
+STOPWORDS = {
+    "kk": set(
+        "және мен бен пен да де та те ма ме ба бе па пе не немесе осы сол бұл ол олар оның "
+        "үшін туралы бойынша қандай қалай кім қашан қайда неге неше қай ме екен бар жоқ "
+        "болса болады керек тиіс мүмкін ба егер онда әрі ғана"
+        .split()
+    ),
+    "ru": set(
+        "и в во на по с со о об от до из за к ко а но или ли же бы не ни что как какой какие "
+        "каких какая каком кто когда где куда зачем почему сколько можно ли нужно должен "
+        "должна должны это этот эта эти тот та те для при без через у мы вы они он она оно "
+        "наш нам нас их его ее есть быть был была если то также"
+        .split()
+    ),
+}
+
+
+@lru_cache(maxsize=1)
+def _russian_stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("russian")
+
+
+def terms(text: str, lang: str) -> list[str]:
+    """Stemmed content terms of ``text`` in ``lang`` (``kk`` or ``ru``; other codes: ``ru`` rules)."""
+    words = [w for w in _WORD.findall(text.lower().replace("ё", "е"))]
+    stop = STOPWORDS.get(lang, STOPWORDS["ru"])
+    words = [w for w in words if w not in stop]
+    if lang == "kk":
+        return [w[:KK_PREFIX] for w in words]
+    return _russian_stemmer().stemWords(words)
+
+
+def term_index(term: str) -> int:
+    return zlib.crc32(term.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class SparseVector:
+    indices: list[int]
+    values: list[float]
+
+
+def query_vector(text: str, lang: str) -> SparseVector:
+    """One unit per distinct query term: the dot product with a document is its BM25 score."""
+    counts = Counter(term_index(t) for t in terms(text, lang))
+    indices = sorted(counts)
+    return SparseVector(indices, [1.0] * len(indices))
+
+
+@dataclass(frozen=True)
+class BM25:
+    """BM25 document weights fitted on one language's documents."""
+
+    doc_freq: dict[str, int]
+    n_docs: int
+    avg_len: float
+    k1: float = 1.2
+    b: float = 0.75
+
+    @classmethod
+    def fit(cls, docs: Iterable[Sequence[str]]) -> BM25:
+        doc_freq: Counter[str] = Counter()
+        n_docs = 0
+        total = 0
+        for doc in docs:
+            n_docs += 1
+            total += len(doc)
+            doc_freq.update(set(doc))
+        return cls(dict(doc_freq), n_docs, total / max(n_docs, 1))
+
+    def idf(self, term: str) -> float:
+        df = self.doc_freq.get(term, 0)
+        return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+
+    def vector(self, doc_terms: Sequence[str]) -> SparseVector:
+        counts = Counter(doc_terms)
+        norm = self.k1 * (1 - self.b + self.b * len(doc_terms) / self.avg_len)
+        weights: dict[int, float] = {}
+        for term, tf in counts.items():
+            idx = term_index(term)
+            # crc32 collisions between two terms of one document just add up
+            weights[idx] = weights.get(idx, 0.0) + self.idf(term) * tf * (self.k1 + 1) / (tf + norm)
+        indices = sorted(weights)
+        return SparseVector(indices, [weights[i] for i in indices])

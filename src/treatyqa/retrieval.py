@@ -1,0 +1,66 @@
+"""The query-side Haystack pipelines: dense, lexical, or both fused per clause."""
+
+from __future__ import annotations
+
+from haystack import Pipeline
+from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersTextEmbedder
+from haystack_integrations.components.retrievers.qdrant import (
+    QdrantEmbeddingRetriever,
+    QdrantSparseEmbeddingRetriever,
+)
+from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
+
+from treatyqa.components.clause_fusion import MODES, ClauseFusion
+from treatyqa.components.lexical_text_embedder import LexicalTextEmbedder
+from treatyqa.domain import Citation
+from treatyqa.embedding.model import dimension_of
+from treatyqa.embedding.prompts import ModelPrompts
+
+CANDIDATES = 60  # documents per retriever; the corpus has ~800, clauses 36
+
+
+def build_retrieval_pipeline(
+    store: QdrantDocumentStore,
+    model: str,
+    prompts: ModelPrompts,
+    clauses: list[Citation],
+    mode: str = "hybrid",
+    weights: dict[str, float] | None = None,
+) -> Pipeline:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    pipeline = Pipeline()
+    pipeline.add_component(
+        "fusion", ClauseFusion([[c.article, c.paragraph] for c in clauses], mode=mode, weights=weights)
+    )
+    if mode in ("hybrid", "dense"):
+        pipeline.add_component(
+            "dense_embedder", SentenceTransformersTextEmbedder(model=model, prefix=prompts.query, progress_bar=False)
+        )
+        pipeline.add_component("dense_retriever", QdrantEmbeddingRetriever(document_store=store, top_k=CANDIDATES))
+        pipeline.connect("dense_embedder.embedding", "dense_retriever.query_embedding")
+        pipeline.connect("dense_retriever.documents", "fusion.dense_documents")
+    if mode in ("hybrid", "lexical"):
+        pipeline.add_component("lexical_embedder", LexicalTextEmbedder())
+        pipeline.add_component(
+            "lexical_retriever", QdrantSparseEmbeddingRetriever(document_store=store, top_k=CANDIDATES)
+        )
+        pipeline.connect("lexical_embedder.sparse_embedding", "lexical_retriever.query_sparse_embedding")
+        pipeline.connect("lexical_retriever.documents", "fusion.lexical_documents")
+    return pipeline
+
+
+def pipeline_inputs(mode: str, text: str, lang: str) -> dict:
+    """Run inputs: the lexical side searches the question's language only."""
+    inputs: dict = {}
+    if mode in ("hybrid", "dense"):
+        inputs["dense_embedder"] = {"text": text}
+    if mode in ("hybrid", "lexical"):
+        inputs["lexical_embedder"] = {"text": text, "lang": lang}
+        inputs["lexical_retriever"] = {"filters": {"field": "meta.lang", "operator": "==", "value": lang}}
+    return inputs
+
+
+def embedding_dim(pipeline: Pipeline) -> int:
+    """The dimension of the warmed-up model of a pipeline with a ``dense_embedder``."""
+    return dimension_of(pipeline.get_component("dense_embedder").embedding_backend.model)

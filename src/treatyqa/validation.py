@@ -1,0 +1,57 @@
+"""Clean a question and refuse what cannot be answered, with the reason in the user's language."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from treatyqa.errors import InvalidQuestion
+
+_TAG = re.compile(r"<[^<>]{0,300}>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+_SPACE = re.compile(r"\s+")
+
+
+def clean_question(text: str) -> str:
+    """Plain text for retrieval: markup tags and control characters removed, spaces folded.
+
+    The question is only ever searched for, never executed or rendered; tags go because
+    they are not words of the question.
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", text)
+    text = _TAG.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def validate_question(raw: object, max_chars: int, ui_lang: str = "ru") -> str:
+    if not isinstance(raw, str):
+        raise InvalidQuestion(
+            "The question must be text.", "Сұрақ мәтін болуы керек.", "Вопрос должен быть текстом."
+        )
+    if len(raw) > max_chars * 4:  # refuse huge input before doing any work on it
+        raise _too_long(max_chars)
+    text = clean_question(raw)
+    if not text:
+        raise InvalidQuestion(
+            "The question is empty: type a question about the agreement.",
+            "Сұрақ бос: Келісім туралы сұрақ жазыңыз.",
+            "Вопрос пуст: введите вопрос о Соглашении.",
+        )
+    if len(text) > max_chars:
+        raise _too_long(max_chars)
+    if not any(ch.isalpha() for ch in text):
+        raise InvalidQuestion(
+            "The question has no words: ask in Kazakh or Russian.",
+            "Сұрақта сөз жоқ: қазақша немесе орысша сұраңыз.",
+            "В вопросе нет слов: задайте вопрос на казахском или русском языке.",
+        )
+    return text
+
+
+def _too_long(max_chars: int) -> InvalidQuestion:
+    return InvalidQuestion(
+        f"The question is too long: at most {max_chars} characters, please shorten it.",
+        f"Сұрақ тым ұзын: ең көбі {max_chars} таңба, қысқартыңыз.",
+        f"Вопрос слишком длинный: не более {max_chars} символов, сократите его.",
+    )

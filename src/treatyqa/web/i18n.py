@@ -1,0 +1,174 @@
+"""Every string the web chat shows, in Kazakh and Russian (``t(key, lang)``).
+
+The interface language is the user's choice (a switch in the page); the answer itself keeps
+the language of the question for its citation and quotes. Nothing here is user text: these
+strings are escaped like everything else when they are put into HTML.
+"""
+
+from __future__ import annotations
+
+UI_LANGUAGES = ("kk", "ru")
+DEFAULT_UI_LANGUAGE = "kk"
+
+# (label shown in the switch, value); each language is named in itself.
+LANGUAGE_CHOICES = [("Қазақша", "kk"), ("Русский", "ru")]
+
+STRINGS: dict[str, dict[str, str]] = {
+    "app_title": {
+        "kk": "TreatyQA — Келісім бойынша сұрақ-жауап",
+        "ru": "TreatyQA — вопросы и ответы по Соглашению",
+    },
+    "app_subtitle": {
+        "kk": "Сұрақты қазақша немесе орысша қойыңыз: жауап ретінде Келісімнің нақты тармағы "
+        "дәйексөзімен, қазақша және орысша мәтіндері қатар беріледі.",
+        "ru": "Задайте вопрос на казахском или русском: в ответ — точный пункт Соглашения "
+        "со ссылкой, казахский и русский тексты рядом.",
+    },
+    "offline_note": {
+        "kk": "Барлық өңдеу осы компьютерде жүреді: сұрақтар ешқайда жіберілмейді.",
+        "ru": "Вся обработка идёт на этом компьютере: вопросы никуда не передаются.",
+    },
+    "ui_language": {"kk": "Интерфейс тілі", "ru": "Язык интерфейса"},
+    "chat_label": {"kk": "Сұхбат", "ru": "Диалог"},
+    "chat_placeholder": {
+        "kk": "Сұрағыңызды төменге жазыңыз немесе үлгіні таңдаңыз.",
+        "ru": "Напишите вопрос ниже или выберите пример.",
+    },
+    "question_label": {
+        "kk": "Сұрақ (қазақша немесе орысша)",
+        "ru": "Вопрос (на казахском или русском)",
+    },
+    "question_placeholder": {
+        "kk": "Мысалы: Көмек туралы сұрау салуда не көрсетілуі керек?",
+        "ru": "Например: Что должно быть указано в запросе о содействии?",
+    },
+    "ask": {"kk": "Сұрау", "ru": "Спросить"},
+    "clear": {"kk": "Сұхбатты тазалау", "ru": "Очистить диалог"},
+    "examples": {"kk": "Сұрақ үлгілері", "ru": "Примеры вопросов"},
+    "feedback_heading": {"kk": "Соңғы жауапты бағалау", "ru": "Оценка последнего ответа"},
+    "feedback_helpful": {"kk": "👍 Пайдалы", "ru": "👍 Полезно"},
+    "feedback_wrong": {"kk": "⚠ Дәйексөз қате", "ru": "⚠ Неверная ссылка"},
+    "feedback_thanks": {
+        "kk": "Рахмет! Пікіріңіз сақталды.",
+        "ru": "Спасибо! Отзыв сохранён.",
+    },
+    "feedback_nothing": {
+        "kk": "Әзірге бағалайтын жауап жоқ: алдымен сұрақ қойыңыз.",
+        "ru": "Пока нечего оценивать: сначала задайте вопрос.",
+    },
+    "feedback_failed": {
+        "kk": "Пікірді сақтау мүмкін болмады: {error}",
+        "ru": "Не удалось сохранить отзыв: {error}",
+    },
+    "browse_heading": {"kk": "Келісімді баптар бойынша қарау", "ru": "Соглашение по статьям"},
+    "browse_label": {"kk": "Бап", "ru": "Статья"},
+    "preamble": {"kk": "Кіріспе", "ru": "Преамбула"},
+    # answer rendering
+    "answer_heading": {"kk": "Жауап", "ru": "Ответ"},
+    "further_hits": {"kk": "Басқа сәйкес тармақтар", "ru": "Другие подходящие пункты"},
+    "nearest_hits": {
+        "kk": "Ең жақын тармақтар (сұраққа жауап бермейді)",
+        "ru": "Ближайшие пункты (на вопрос не отвечают)",
+    },
+    "abstained": {
+        "kk": "Келісімде бұл сұраққа жауап жоқ. Сұрақты басқаша тұжырымдап көріңіз "
+        "немесе Келісімді баптар бойынша қараңыз.",
+        "ru": "В Соглашении нет ответа на этот вопрос. Попробуйте сформулировать его иначе "
+        "или просмотрите Соглашение по статьям.",
+    },
+    "open_article": {"kk": "{label} толық мәтіні", "ru": "Полный текст: {label}"},
+    "lang_kk": {"kk": "Қазақша мәтін", "ru": "Казахский текст"},
+    "lang_ru": {"kk": "Орысша мәтін", "ru": "Русский текст"},
+    "status_authentic": {"kk": "түпнұсқа", "ru": "аутентичный текст"},
+    "status_working_translation": {
+        "kk": "жұмыс аудармасы, ресми емес",
+        "ru": "рабочий перевод, неофициальный",
+    },
+    "provenance_note": {
+        "kk": "Қазақша мәтін — Келісімнің түпнұсқа мәтіні. Орысша мәтін — TreatyQA жобасының "
+        "ресми емес жұмыс аудармасы (ресми орысша мәтін бұл жерде жоқ).",
+        "ru": "Казахский текст — аутентичный текст Соглашения. Русский текст — неофициальный "
+        "рабочий перевод проекта TreatyQA (официального русского текста здесь нет).",
+    },
+    "both_authentic_note": {
+        "kk": "Қазақша және орысша мәтіндердің күші бірдей.",
+        "ru": "Тексты на казахском и русском языках имеют одинаковую силу.",
+    },
+    "question_language": {"kk": "Сұрақ тілі", "ru": "Язык вопроса"},
+    "language_name_kk": {"kk": "қазақша", "ru": "казахский"},
+    "language_name_ru": {"kk": "орысша", "ru": "русский"},
+    "best_match": {"kk": "ең сәйкес бөлігі белгіленген", "ru": "наиболее подходящая часть выделена"},
+    "you": {"kk": "Сіз", "ru": "Вы"},
+    # errors
+    "error_internal": {
+        "kk": "Ішкі қате орын алды, жауап берілмеді. Қайталап көріңіз; қате қайталанса, "
+        "әкімшіге хабарлаңыз.",
+        "ru": "Произошла внутренняя ошибка, ответ не получен. Повторите попытку; если ошибка "
+        "повторится, сообщите администратору.",
+    },
+    "error_busy": {
+        "kk": "Сервер бос емес, сұрақты сәлден соң қайталаңыз.",
+        "ru": "Сервер занят, повторите вопрос чуть позже.",
+    },
+}
+
+# Example questions, written for the interface (not taken from the evaluation gold sets).
+EXAMPLES: list[tuple[str, str]] = [
+    ("kk", "Көмек көрсету туралы сұрау салуда қандай мәліметтер көрсетілуі керек?"),
+    ("ru", "Какие сведения должен содержать запрос об оказании содействия?"),
+    ("kk", "Тараптар ынтымақтастықта қай тілді пайдаланады?"),
+    ("ru", "Кто несёт расходы по исполнению запроса?"),
+    ("kk", "Келісім қашан күшіне енеді?"),
+    ("ru", "В каких случаях можно отказать в оказании содействия?"),
+]
+
+
+def normalise_lang(lang: str | None, default: str = DEFAULT_UI_LANGUAGE) -> str:
+    """``kk``/``ru`` (also ``kk-KZ``, ``ru_RU``, ``KK``); anything else becomes ``default``."""
+    if not lang:
+        return default
+    code = str(lang).strip().lower().replace("_", "-").split("-", 1)[0]
+    return code if code in UI_LANGUAGES else default
+
+
+def t(key: str, lang: str | None, **fields: object) -> str:
+    """The string ``key`` in ``lang`` (Kazakh if unknown), with ``{fields}`` filled in."""
+    entry = STRINGS[key]
+    text = entry.get(normalise_lang(lang), entry[DEFAULT_UI_LANGUAGE])
+    return text.format(**fields) if fields else text
+
+
+def language_from_accept(header: str | None) -> str:
+    """The interface language a browser asks for in ``Accept-Language`` (Kazakh by default)."""
+    if not header:
+        return DEFAULT_UI_LANGUAGE
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        piece = part.strip()
+        if not piece:
+            continue
+        code, _, params = piece.partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        ranked.append((-quality, position, code.strip()))
+    for _, _, code in sorted(ranked):
+        lang = normalise_lang(code, default="")
+        if lang:
+            return lang
+    return DEFAULT_UI_LANGUAGE
+
+
+__all__ = [
+    "DEFAULT_UI_LANGUAGE",
+    "EXAMPLES",
+    "LANGUAGE_CHOICES",
+    "STRINGS",
+    "UI_LANGUAGES",
+    "language_from_accept",
+    "normalise_lang",
+    "t",
+]
