@@ -84,7 +84,7 @@ def build_answer(
         hits.append(
             Hit(
                 citation=citation,
-                label=citation.label(label_lang),
+                label=citation.clause.label(label_lang),  # the item is a field, not part of the citation
                 title={code: agreement[code].title_of(citation.article) for code in LANGUAGES},
                 text={code: clauses[code].text for code in LANGUAGES},
                 highlight=highlight[label_lang],

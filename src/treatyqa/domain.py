@@ -193,7 +193,7 @@ class Hit:
             "paragraph": self.citation.paragraph,
             "item": self.citation.item,
             "citation": self.label,
-            "citations": {code: self.citation.label(code) for code in LANGUAGES},
+            "citations": {code: self.citation.clause.label(code) for code in LANGUAGES},
             "title": self.title.get(lang, self.title["kk"]),
             "titles": dict(self.title),
             "text": dict(self.text),

@@ -15,6 +15,7 @@ OFFLINE_ENV = {
     "TRANSFORMERS_OFFLINE": "1",
     "DO_NOT_TRACK": "1",
     "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # the per-load "Loading weights" bar is noise
 }
 
 for _key, _value in OFFLINE_ENV.items():

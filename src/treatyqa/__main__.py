@@ -1,0 +1,5 @@
+import sys
+
+from treatyqa.cli import main
+
+sys.exit(main())

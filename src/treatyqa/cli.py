@@ -1,0 +1,66 @@
+"""``python -m treatyqa ask "QUESTION" [--top-k K] [--lang kk|ru] [--json]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+
+from treatyqa.domain import Answer
+from treatyqa.errors import TreatyQAError
+from treatyqa.parser import CorpusError
+
+STATUS = {
+    "authentic": {"kk": "түпнұсқа мәтін", "ru": "аутентичный текст"},
+    "working_translation": {"kk": "ресми емес жұмыс аудармасы", "ru": "неофициальный рабочий перевод"},
+}
+LANG_NAME = {"kk": {"kk": "Қазақша", "ru": "Казахский"}, "ru": {"kk": "Орысша", "ru": "Русский"}}
+
+
+def format_answer(answer: Answer) -> str:
+    """A readable answer: the message, then each citation with both texts."""
+    ui = answer.language if answer.language in ("kk", "ru") else "ru"
+    out = [answer.message, ""]
+    for rank, hit in enumerate(answer.hits, start=1):
+        out.append(f"{rank}. {hit.label} — {hit.title[ui]}  (score {hit.score:.3f})")
+        out.append(f"   » {hit.highlight}")
+        for code in ("kk", "ru"):
+            out.append(f"   [{LANG_NAME[code][ui]}, {STATUS[hit.status[code]][ui]}]")
+            for line in hit.text[code].splitlines():
+                out.extend(textwrap.wrap(line, 96, initial_indent="     ", subsequent_indent="       "))
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m treatyqa", description="Cited answers from the 2008 Sochi agreement.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="ask a question in Kazakh or Russian")
+    ask.add_argument("question")
+    ask.add_argument("--top-k", type=int, default=5)
+    ask.add_argument("--lang", choices=["kk", "ru"], help="the question's language (default: detect)")
+    ask.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    ask.add_argument("-v", "--verbose", action="store_true", help="show progress and library logs")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s", stream=sys.stderr)
+    from treatyqa.api import TreatyQA
+
+    try:
+        with TreatyQA(progress=lambda msg: print(msg, file=sys.stderr) if args.verbose else None) as qa:
+            answer = qa.ask(args.question, top_k=args.top_k, lang=args.lang)
+    except (TreatyQAError, CorpusError) as exc:
+        lang = args.lang or "ru"
+        message = exc.message(lang) if isinstance(exc, TreatyQAError) else str(exc)
+        if args.json:
+            print(json.dumps({"error": message, "question": args.question}, ensure_ascii=False))
+        else:
+            print(f"error: {message}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        sys.stdout.write(format_answer(answer))
+    return 0
