@@ -153,7 +153,6 @@ def parse_agreement(raw: str, lang: str, source: str | Path = "<text>") -> Agree
             number = int(heading.group(1))
             if i + 1 >= len(lines) or lines[i + 1].indented:
                 raise CorpusError(path, "article heading without a title line", number)
-            _check_article_order(articles, number, path)
             articles.append((number, lines[i + 1].text, []))
             i += 2
             continue
@@ -161,6 +160,7 @@ def parse_agreement(raw: str, lang: str, source: str | Path = "<text>") -> Agree
         i += 1
     if not articles:
         raise CorpusError(path, "no articles found")
+    _check_article_order([n for n, _, _ in articles], path)
 
     note: tuple[str, ...] = ()
     if intro and intro[0].endswith("!"):
@@ -188,15 +188,18 @@ def parse_agreement(raw: str, lang: str, source: str | Path = "<text>") -> Agree
     )
 
 
-def _check_article_order(articles: list[tuple[int, str, list[str]]], number: int, path: str) -> None:
-    seen = [n for n, _, _ in articles]
-    if number in seen:
-        raise CorpusError(path, "article number appears twice", number)
-    expected = seen[-1] + 1 if seen else 1
-    if number < expected:
-        raise CorpusError(path, f"article out of order (after article {seen[-1]})", number)
-    if number > expected:
-        raise CorpusError(path, f"article {expected} is missing (found article {number} next)", expected)
+def _check_article_order(numbers: list[int], path: str) -> None:
+    """Name the first problem: a repeated number, an article out of order, or a gap."""
+    seen: set[int] = set()
+    for pos, number in enumerate(numbers):
+        if number in seen:
+            raise CorpusError(path, "article number appears twice", number)
+        seen.add(number)
+        if pos and number < numbers[pos - 1]:
+            raise CorpusError(path, f"article out of order (after article {numbers[pos - 1]})", number)
+    for expected in range(1, max(numbers) + 1):
+        if expected not in seen:
+            raise CorpusError(path, f"article {expected} is missing", expected)
 
 
 def parse_file(path: Path, lang: str) -> AgreementText:
