@@ -30,6 +30,10 @@ class Settings:
     auth: str | None = None  # "user:password" enables the login page
     max_question_chars: int = 1000
 
+    def __post_init__(self) -> None:
+        for name in ("data_dir", "cache_dir"):  # accept str as well as Path
+            object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
+
     @property
     def qdrant_path(self) -> Path:
         return self.data_dir / "qdrant"
