@@ -1,0 +1,82 @@
+"""The whole TreatyQA retrieval as one Haystack component, for other teams' pipelines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from haystack import Document, component, default_from_dict, default_to_dict
+
+from treatyqa.components.clause_fusion import MODES
+from treatyqa.settings import Settings
+
+
+@component
+class TreatyRetriever:
+    """Ranked clauses of the agreement for a Kazakh or Russian question.
+
+    Each output Document is one clause: ``content`` is its text in the question's language,
+    ``meta`` holds the citation (article, paragraph, item, label), both texts, the
+    highlight and whether the agreement answers at all (``abstained``); ``answer`` is the
+    same JSON result as the CLI and the HTTP API. Usage:
+
+    ```python
+    from haystack import Pipeline
+    from treatyqa.components import TreatyRetriever
+
+    pipeline = Pipeline()
+    pipeline.add_component("treaty", TreatyRetriever(top_k=3))
+    result = pipeline.run({"treaty": {"query": "Кто несет расходы?"}})
+    print(result["treaty"]["documents"][0].meta["citation"])  # Статья 9
+    ```
+    """
+
+    def __init__(self, top_k: int = 5, mode: str = "hybrid", data_dir: str | None = None, qdrant_url: str | None = None):
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if not 1 <= top_k <= 50:
+            raise ValueError(f"top_k must be from 1 to 50, not {top_k}")
+        self.top_k = top_k
+        self.mode = mode
+        self.data_dir = data_dir
+        self.qdrant_url = qdrant_url
+        self._qa = None
+
+    def warm_up(self) -> None:
+        if self._qa is None:
+            from treatyqa.api import TreatyQA
+
+            overrides: dict[str, Any] = {}
+            if self.data_dir:
+                overrides["data_dir"] = self.data_dir
+            if self.qdrant_url:
+                overrides["qdrant_url"] = self.qdrant_url
+            self._qa = TreatyQA(Settings.from_env(**overrides))
+
+    @component.output_types(documents=list[Document], answer=dict)
+    def run(self, query: str, top_k: int | None = None, lang: str | None = None) -> dict[str, Any]:
+        self.warm_up()
+        answer = self._qa.ask(query, top_k=top_k or self.top_k, lang=lang, mode=self.mode)
+        result = answer.to_dict()
+        ask_lang = answer.language if answer.language in ("kk", "ru") else "ru"
+        documents = [
+            Document(
+                id=f"clause:{hit['article']}.{hit['paragraph'] or ''}",
+                content=hit["text"][ask_lang],
+                meta={**hit, "abstained": answer.abstained, "language": answer.language},
+                score=hit["score"],
+            )
+            for hit in result["hits"]
+        ]
+        return {"documents": documents, "answer": result}
+
+    def close(self) -> None:
+        if self._qa is not None:
+            self._qa.close()
+            self._qa = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, top_k=self.top_k, mode=self.mode, data_dir=self.data_dir, qdrant_url=self.qdrant_url)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TreatyRetriever:
+        return default_from_dict(cls, data)
