@@ -21,8 +21,8 @@ class FusionWeights:
     """Chosen on the development gold set (``python -m eval.tune``); see README."""
 
     lexical: float = 0.15  # weight of the max-normalised BM25 score
-    article: float = 0.3  # share of the article document's evidence given to its clauses
-    article_lexical: float = 0.3
+    article: float = 0.1  # share of the article document's dense evidence given to its clauses
+    article_lexical: float = 0.6  # the same for its lexical evidence (times ``lexical``)
 
 
 @dataclass

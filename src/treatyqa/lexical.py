@@ -1,8 +1,9 @@
 """Language-aware lexical terms and BM25 weights for the sparse side of retrieval.
 
 Kazakh is agglutinative: a whitespace tokenizer misses inflected forms, so Kazakh words
-are cut to a 5-letter prefix stem (measured best among plain prefixes, DESIGN.md section 6).
-Russian words go through the Snowball Russian stemmer. Terms are hashed into the uint32
+are cut to a 4-letter prefix stem. Russian words give two terms: the Snowball Russian stem
+and a 5-letter prefix (Snowball keeps `стажировок` apart from `стажировку`). Both choices
+were measured on the development gold set (README, "Evaluation"). Terms are hashed into the uint32
 index space that Qdrant's sparse vectors use, so no vocabulary has to be stored.
 """
 
@@ -19,7 +20,8 @@ from functools import lru_cache
 import snowballstemmer
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-KK_PREFIX = 5
+KK_PREFIX = 4
+RU_PREFIX = 5
 
 # Function words that carry no clause-specific meaning (question words included, so that
 # the wording of a question does not decide which clause it lands on).
@@ -52,7 +54,7 @@ def terms(text: str, lang: str) -> list[str]:
     words = [w for w in words if w not in stop]
     if lang == "kk":
         return [w[:KK_PREFIX] for w in words]
-    return _russian_stemmer().stemWords(words)
+    return _russian_stemmer().stemWords(words) + ["^" + w[:RU_PREFIX] for w in words]
 
 
 def term_index(term: str) -> int:

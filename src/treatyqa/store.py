@@ -24,7 +24,8 @@ from treatyqa.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "v1"
+# Bump when the documents or their vectors are built differently (terms, context, levels).
+SCHEMA_VERSION = "v2"
 PREFIX = "treatyqa_"
 
 
