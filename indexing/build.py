@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from haystack import Document
 
-from indexing.documents import QUESTIONS_FILE, all_documents, questions_hash
+from indexing.documents import all_documents, data_hash
 from indexing.pipeline import build_indexing_pipeline
 from treatyqa.corpus import load_agreement
 from treatyqa.domain import Agreement
@@ -71,8 +71,8 @@ class BuildReport:
 
 def plan_index(settings: Settings, agreement: Agreement | None = None) -> IndexPlan:
     agreement = agreement or load_agreement()
-    identity = index_identity(agreement.corpus_hash + questions_hash(QUESTIONS_FILE), settings.model)
-    return IndexPlan(identity, all_documents(agreement, QUESTIONS_FILE))
+    identity = index_identity(agreement.corpus_hash + data_hash(), settings.model)
+    return IndexPlan(identity, all_documents(agreement))
 
 
 def _counts(docs: list[Document]) -> dict[str, int]:

@@ -16,7 +16,8 @@ class LexicalDocumentEmbedder:
     """Adds a BM25-weighted sparse embedding to each document, with per-language terms.
 
     BM25 statistics are fitted per language on the documents of one run, so run it once
-    over the whole corpus. Usage:
+    over the whole corpus. Documents whose ``meta.level`` is in ``exclude_levels`` get an
+    empty sparse vector and do not count in the statistics. Usage:
 
     >>> from haystack import Document
     >>> embedder = LexicalDocumentEmbedder(meta_fields=["context"])
@@ -25,12 +26,19 @@ class LexicalDocumentEmbedder:
     1
     """
 
-    def __init__(self, meta_fields: list[str] | None = None, lang_field: str = "lang", default_lang: str = "ru"):
+    def __init__(
+        self,
+        meta_fields: list[str] | None = None,
+        lang_field: str = "lang",
+        default_lang: str = "ru",
+        exclude_levels: list[str] | None = None,
+    ):
         if not lang_field:
             raise ValueError("lang_field must name the meta field that holds the document's language")
         self.meta_fields = list(meta_fields or [])
         self.lang_field = lang_field
         self.default_lang = default_lang
+        self.exclude_levels = list(exclude_levels or [])
 
     def _text(self, doc: Document) -> str:
         parts = [str(doc.meta[f]) for f in self.meta_fields if doc.meta.get(f)]
@@ -38,11 +46,17 @@ class LexicalDocumentEmbedder:
 
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]) -> dict[str, list[Document]]:
-        doc_terms = [terms(self._text(d), d.meta.get(self.lang_field, self.default_lang)) for d in documents]
+        excluded = [d.meta.get("level") in self.exclude_levels for d in documents]
+        doc_terms = [
+            [] if skip else terms(self._text(d), d.meta.get(self.lang_field, self.default_lang))
+            for d, skip in zip(documents, excluded, strict=True)
+        ]
         models: dict[str, BM25] = {}
         for lang in {d.meta.get(self.lang_field, self.default_lang) for d in documents}:
             models[lang] = BM25.fit(
-                t for t, d in zip(doc_terms, documents, strict=True) if d.meta.get(self.lang_field, self.default_lang) == lang
+                t
+                for t, d, skip in zip(doc_terms, documents, excluded, strict=True)
+                if not skip and d.meta.get(self.lang_field, self.default_lang) == lang
             )
         out = []
         for doc, t in zip(documents, doc_terms, strict=True):
@@ -51,7 +65,13 @@ class LexicalDocumentEmbedder:
         return {"documents": out}
 
     def to_dict(self) -> dict[str, Any]:
-        return default_to_dict(self, meta_fields=self.meta_fields, lang_field=self.lang_field, default_lang=self.default_lang)
+        return default_to_dict(
+            self,
+            meta_fields=self.meta_fields,
+            lang_field=self.lang_field,
+            default_lang=self.default_lang,
+            exclude_levels=self.exclude_levels,
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LexicalDocumentEmbedder:

@@ -4,6 +4,8 @@ Four levels per language, each pointing at a citation identity:
 ``article`` (the whole article), ``clause`` (a numbered paragraph or an unnumbered
 article body), ``item`` (one list item, with its lead-in as context) and ``question``
 (questions written for a clause, indexed so that a user's question can meet a stored one).
+A fifth level, ``offtopic``, holds staff questions the agreement does not answer: a user's
+question that lies closer to them than to any clause is answered with an abstention.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from haystack import Document
 
 from treatyqa.domain import LANGUAGES, Agreement, Citation
 
-QUESTIONS_FILE = Path(__file__).resolve().parent / "data" / "clause_questions.jsonl"
-LEVELS = ("article", "clause", "item", "question")
+DATA = Path(__file__).resolve().parent / "data"
+QUESTIONS_FILE = DATA / "clause_questions.jsonl"
+OUT_OF_SCOPE_FILE = DATA / "out_of_scope.jsonl"
+LEVELS = ("article", "clause", "item", "question", "offtopic")
 
 
 def doc_id(lang: str, level: str, citation: Citation, n: int | None = None) -> str:
@@ -109,14 +113,38 @@ def question_documents(agreement: Agreement, path: Path = QUESTIONS_FILE) -> lis
     return docs
 
 
-def all_documents(agreement: Agreement, questions: Path | None = QUESTIONS_FILE) -> list[Document]:
-    docs = agreement_documents(agreement)
-    if questions is not None and questions.exists():
-        docs += question_documents(agreement, questions)
+def out_of_scope_documents(path: Path = OUT_OF_SCOPE_FILE) -> list[Document]:
+    docs: list[Document] = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            lang, question = rec["lang"], rec["question"].strip()
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise QuestionFileError(f"{path}:{lineno}: malformed line ({exc})") from exc
+        if lang not in LANGUAGES or not question:
+            raise QuestionFileError(f"{path}:{lineno}: unknown language {lang!r} or empty question")
+        meta = {"lang": lang, "level": "offtopic", "article": None, "paragraph": None, "item": None, "context": ""}
+        docs.append(Document(id=f"{lang}:offtopic:{lineno}", content=question, meta=meta))
     return docs
 
 
-def questions_hash(path: Path | None = QUESTIONS_FILE) -> str:
-    if path is None or not path.exists():
-        return "noq"
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:6]
+DATA_FILES = (QUESTIONS_FILE, OUT_OF_SCOPE_FILE)
+
+
+def all_documents(agreement: Agreement, data_files: tuple[Path, ...] = DATA_FILES) -> list[Document]:
+    docs = agreement_documents(agreement)
+    if QUESTIONS_FILE in data_files and QUESTIONS_FILE.exists():
+        docs += question_documents(agreement, QUESTIONS_FILE)
+    if OUT_OF_SCOPE_FILE in data_files and OUT_OF_SCOPE_FILE.exists():
+        docs += out_of_scope_documents(OUT_OF_SCOPE_FILE)
+    return docs
+
+
+def data_hash(paths: tuple[Path, ...] = DATA_FILES) -> str:
+    """What the index depends on besides the corpus and the model."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    return digest.hexdigest()[:6]

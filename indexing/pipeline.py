@@ -23,8 +23,8 @@ def build_indexing_pipeline(model: str, prompts: ModelPrompts, store: QdrantDocu
         "router",
         MetadataRouter(
             rules={
-                "questions": {"field": "meta.level", "operator": "==", "value": "question"},
-                "passages": {"field": "meta.level", "operator": "!=", "value": "question"},
+                "questions": {"field": "meta.level", "operator": "in", "value": ["question", "offtopic"]},
+                "passages": {"field": "meta.level", "operator": "not in", "value": ["question", "offtopic"]},
             }
         ),
     )
@@ -39,7 +39,7 @@ def build_indexing_pipeline(model: str, prompts: ModelPrompts, store: QdrantDocu
         SentenceTransformersDocumentEmbedder(model=model, prefix=prompts.query, progress_bar=False, batch_size=32),
     )
     pipeline.add_component("joiner", DocumentJoiner(join_mode="concatenate"))
-    pipeline.add_component("lexical", LexicalDocumentEmbedder(meta_fields=["context"]))
+    pipeline.add_component("lexical", LexicalDocumentEmbedder(meta_fields=["context"], exclude_levels=["offtopic"]))
     pipeline.add_component("writer", DocumentWriter(document_store=store, policy=DuplicatePolicy.OVERWRITE))
     pipeline.connect("router.passages", "passage_embedder.documents")
     pipeline.connect("router.questions", "question_embedder.documents")

@@ -10,10 +10,12 @@
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from treatyqa import offline as _offline  # noqa: F401
 from treatyqa.answering import Abstention, build_answer
@@ -31,8 +33,13 @@ from treatyqa.validation import validate_question
 
 logger = logging.getLogger(__name__)
 
-# Calibrated on eval/gold/dev.jsonl (python -m eval.tune); see README "Evaluation".
-DEFAULT_ABSTENTION = Abstention(min_dense=0.0, min_lexical=0.0)
+# Fusion weights and the abstention rule, chosen on eval/gold/dev.jsonl by python -m eval.tune.
+CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
+
+
+def load_calibration(path: Path = CALIBRATION_FILE) -> tuple[dict[str, float], Abstention]:
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return data.get("weights", {}), Abstention(**data.get("abstention", {}))
 
 
 def _missing_index() -> IndexUnavailable:
@@ -56,7 +63,7 @@ class TreatyQA:
         *,
         build_if_missing: bool = True,
         progress: Callable[[str], None] | None = None,
-        abstention: Abstention = DEFAULT_ABSTENTION,
+        abstention: Abstention | None = None,
         weights: dict[str, float] | None = None,
     ):
         from indexing.build import build_index, find_index, plan_index
@@ -64,7 +71,9 @@ class TreatyQA:
         started = time.perf_counter()
         self.settings = settings or Settings.from_env()
         self.agreement = load_agreement()
-        self.abstention = abstention
+        calibrated_weights, calibrated_abstention = load_calibration()
+        self.abstention = abstention or calibrated_abstention
+        weights = weights if weights is not None else calibrated_weights
         say = progress or logger.info
         if build_if_missing:
             collection = build_index(self.settings, progress=say).collection

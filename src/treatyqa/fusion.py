@@ -18,7 +18,8 @@ from treatyqa.domain import Citation
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """Chosen on the development gold set (``python -m eval.tune``); see README."""
+    """Fallback values; the API uses those chosen on the development gold set by
+    ``python -m eval.tune`` and stored in ``treatyqa/calibration.json``."""
 
     lexical: float = 0.15  # weight of the max-normalised BM25 score
     article: float = 0.1  # share of the article document's dense evidence given to its clauses
@@ -33,6 +34,7 @@ class ClauseScore:
     article_dense: float = 0.0
     article_lexical: float = 0.0
     fused: float = 0.0
+    offtopic: float = 0.0  # the query's best dense match among out-of-scope questions
     evidence: dict[str, float] = field(default_factory=dict)  # doc id -> its score
 
     def best_item(self) -> int | None:
@@ -56,10 +58,15 @@ def fuse(
     article_lex: dict[int, float] = {}
     # the item of the best dense evidence, else of the best lexical evidence
     best_item: dict[tuple[str, Citation], tuple[float, int | None]] = {}
+    offtopic = 0.0
 
     for source, docs, norm in (("dense", dense, 1.0), ("lexical", lexical, top_lex)):
         for doc in docs:
             score = (doc.score or 0.0) / norm
+            if doc.meta.get("level") == "offtopic":
+                if source == "dense":
+                    offtopic = max(offtopic, score)
+                continue
             if doc.meta.get("level") == "article":
                 table = article_dense if source == "dense" else article_lex
                 art = int(doc.meta["article"])
@@ -79,6 +86,7 @@ def fuse(
 
     ranked = []
     for clause, entry in per_clause.items():
+        entry.offtopic = offtopic
         entry.article_dense = article_dense.get(clause.article, 0.0)
         entry.article_lexical = article_lex.get(clause.article, 0.0)
         entry.fused = (

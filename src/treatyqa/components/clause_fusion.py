@@ -57,6 +57,7 @@ class ClauseFusion:
                         "lexical": entry.lexical,
                         "article_dense": entry.article_dense,
                         "article_lexical": entry.article_lexical,
+                        "offtopic": entry.offtopic,
                     },
                     score=entry.fused,
                 )
