@@ -28,8 +28,7 @@ logger = logging.getLogger("eval.tune")
 LEXICAL = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
 ARTICLE = (0.0, 0.1, 0.2, 0.3)
 ARTICLE_LEXICAL = (0.0, 0.3, 0.6, 1.0)
-MIN_DENSE = (0.0, 0.84, 0.85, 0.86, 0.87, 0.88, 0.89, 0.90)
-MARGIN = (-0.03, -0.02, -0.015, -0.01, -0.005, 0.0, 0.005, 0.01, 0.02, 0.03, 1.0)
+MARGIN = (-0.03, -0.025, -0.02, -0.015, -0.01, -0.005, 0.0, 0.005, 0.01, 0.015, 0.02, 0.03, 1.0)
 
 
 def collect(qa, gold):
@@ -77,25 +76,29 @@ def tune_weights(rows, clauses):
 
 
 def tune_abstention(rows, clauses, weights):
+    """Per language: the margin with the best F1 on unanswerable questions, then fewest
+    false abstentions."""
     from treatyqa.answering import Abstention
     from treatyqa.fusion import fuse
 
-    tops = []
+    tops: dict[str, list[tuple[bool, float]]] = {"kk": [], "ru": []}
     for q, dense, lexical in rows:
         top = fuse(dense, lexical, clauses, weights)[0]
-        tops.append((not q.citations, top.dense, top.offtopic))
-    best = None
-    for min_dense, margin in itertools.product(MIN_DENSE, MARGIN):
-        rule = Abstention(min_dense, margin)
-        decide = [(unanswerable, d < rule.min_dense or o - d > rule.offtopic_margin) for unanswerable, d, o in tops]
-        tp = sum(u and a for u, a in decide)
-        fp = sum(a and not u for u, a in decide)
-        fn = sum(u and not a for u, a in decide)
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        key = (f1, -fp)
-        if best is None or key > best[0]:
-            best = (key, rule, {"tp": tp, "fp": fp, "fn": fn, "f1": round(f1, 3)})
-    return best
+        tops[q.lang].append((not q.citations, top.offtopic - top.dense))
+    margins: dict[str, float] = {}
+    counts: dict[str, dict[str, float]] = {}
+    for lang, values in tops.items():
+        best = None
+        for margin in MARGIN:
+            decide = [(u, gap > margin) for u, gap in values]
+            tp = sum(u and a for u, a in decide)
+            fp = sum(a and not u for u, a in decide)
+            fn = sum(u and not a for u, a in decide)
+            f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+            if best is None or (f1, -fp) > best[0]:
+                best = ((f1, -fp), margin, {"tp": tp, "fp": fp, "fn": fn, "f1": round(f1, 3)})
+        margins[lang], counts[lang] = best[1], best[2]
+    return Abstention(offtopic_margin=margins), counts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     for key, weights, m in ranked[:8]:
         print(f"{asdict(weights)}  " + "  ".join(f"{l}: R@1 {v[0]:.3f} R@3 {v[1]:.3f} MRR {v[2]:.3f}" for l, v in m.items()))
     _, weights, metrics = ranked[0]
-    _, rule, counts = tune_abstention(rows, clauses, weights)
+    rule, counts = tune_abstention(rows, clauses, weights)
     print(f"chosen weights {asdict(weights)}; abstention {asdict(rule)} on dev: {counts}")
     if args.write:
         CALIBRATION_FILE.write_text(

@@ -46,7 +46,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "clear": {"kk": "Сұхбатты тазалау", "ru": "Очистить диалог"},
     "examples": {"kk": "Сұрақ үлгілері", "ru": "Примеры вопросов"},
     "feedback_heading": {"kk": "Соңғы жауапты бағалау", "ru": "Оценка последнего ответа"},
-    "feedback_helpful": {"kk": "👍 Пайдалы", "ru": "👍 Полезно"},
+    "feedback_helpful": {"kk": "✓ Пайдалы", "ru": "✓ Полезно"},
     "feedback_wrong": {"kk": "⚠ Дәйексөз қате", "ru": "⚠ Неверная ссылка"},
     "feedback_thanks": {
         "kk": "Рахмет! Пікіріңіз сақталды.",
@@ -162,6 +162,22 @@ def language_from_accept(header: str | None) -> str:
     return DEFAULT_UI_LANGUAGE
 
 
+def message_language(question: object, lang: str | None = None) -> str:
+    """The language for an error about ``question``: ``lang`` if given, else detected, else en."""
+    if lang in ("kk", "ru"):
+        return lang
+    if isinstance(question, str) and question.strip():
+        try:
+            from treatyqa.language import detect_language
+
+            detected = detect_language(question[:2000]).lang
+        except Exception:  # detection is a nicety here, never a failure
+            return "en"
+        if detected in ("kk", "ru"):
+            return detected
+    return "en"
+
+
 __all__ = [
     "DEFAULT_UI_LANGUAGE",
     "EXAMPLES",
@@ -169,6 +185,7 @@ __all__ = [
     "STRINGS",
     "UI_LANGUAGES",
     "language_from_accept",
+    "message_language",
     "normalise_lang",
     "t",
 ]

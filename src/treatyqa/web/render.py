@@ -184,8 +184,8 @@ def render_article(
         for lang in LANGUAGES:
             other = per_lang[lang][index]
             marks = (highlights or {}).get(lang) if is_cited else None
-            cells.append(f'<td lang="{lang}" data-lang="{lang}">{_clause_html(other, marks)}</td>')
-        css = "tq-clause tq-cited" if is_cited else "tq-clause"
+            cells.append(f'<td class="tq-lang-{lang}" lang="{lang}" data-lang="{lang}">{_clause_html(other, marks)}</td>')
+        css = f"tq-clause {_cite_class(clause.citation)}" + (" tq-cited" if is_cited else "")
         rows.append(f'<tr class="{css}" data-citation="{esc(clause.citation.key())}">{"".join(cells)}</tr>')
     head_cells = []
     for lang in LANGUAGES:
@@ -194,7 +194,7 @@ def render_article(
         label = article_label(number, lang)
         caption = label if number == 0 else f"{label}. {title}"
         head_cells.append(
-            f'<th lang="{lang}" data-lang="{lang}">{_column_header(lang, status, ui_lang)}'
+            f'<th class="tq-lang-{lang}" lang="{lang}" data-lang="{lang}">{_column_header(lang, status, ui_lang)}'
             f'<div class="tq-article-title">{esc(caption)}</div></th>'
         )
     title_html = ""
@@ -203,20 +203,31 @@ def render_article(
         label = article_label(number, ui_lang)
         title_html = f'<div class="tq-article-heading">{esc(label if number == 0 else f"{label}. {title}")}</div>'
     return (
-        f'<div class="tq-article-view" data-article="{number}">{title_html}'
+        f'<div class="tq-article-view tq-article-{number}" data-article="{number}">{title_html}'
         f'<table class="tq-article-table"><thead><tr>{"".join(head_cells)}</tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table>'
         f"{provenance_note(agreement, ui_lang)}</div>"
     )
 
 
-def provenance_note(agreement: Agreement | None, ui_lang: str) -> str:
+def provenance_text(agreement: Agreement | None, ui_lang: str) -> str:
+    """Which text is authentic and which a working translation, from the corpus manifest."""
     statuses = {lang: p.status for lang, p in (agreement.provenance.items() if agreement else ())}
     key = "both_authentic_note" if statuses and all(s == "authentic" for s in statuses.values()) else "provenance_note"
-    return f'<p class="tq-provenance">{esc(t(key, ui_lang))}</p>'
+    return t(key, ui_lang)
+
+
+def provenance_note(agreement: Agreement | None, ui_lang: str) -> str:
+    return f'<p class="tq-provenance">{esc(provenance_text(agreement, ui_lang))}</p>'
 
 
 # ---------------------------------------------------------------- answers
+
+
+def _cite_class(citation: Citation) -> str:
+    """A class naming the citation (``tq-c-5-3``, ``tq-c-5-3-2``, ``tq-c-9``): the page's
+    sanitizer keeps classes but drops ``data-*`` attributes from chat messages."""
+    return "tq-c-" + citation.key().replace(".", "-")
 
 
 def _hit_citation(hit: Mapping[str, Any]) -> Citation:
@@ -239,9 +250,10 @@ def _side_by_side(hit: Mapping[str, Any], ui_lang: str, qlang: str) -> str:
         label = citations.get(lang) or _hit_citation(hit).label(lang)
         title = titles.get(lang, "")
         caption = f"{label} · {title}" if title else label
+        status = statuses.get(lang, "")
         cols.append(
-            f'<section class="tq-col" lang="{lang}" data-lang="{lang}" '
-            f'data-status="{esc(statuses.get(lang, ""))}">'
+            f'<section class="tq-col tq-lang-{lang} tq-status-{esc(status)}" lang="{lang}" data-lang="{lang}" '
+            f'data-status="{esc(status)}">'
             f"{_column_header(lang, statuses.get(lang), ui_lang)}"
             f'<div class="tq-col-cite">{esc(caption)}</div>'
             f'<div class="tq-text">{render_clause_text(texts[lang], highlights.get(lang), item)}</div>'
@@ -262,15 +274,21 @@ def _article_details(hit: Mapping[str, Any], ui_lang: str, agreement: Agreement 
         return ""
     label = t("open_article", ui_lang, label=article_label(citation.article, ui_lang))
     return (
-        f'<details class="tq-open-article" data-article="{citation.article}">'
+        f'<details class="tq-open-article tq-article-{citation.article}" data-article="{citation.article}">'
         f"<summary>{esc(label)}</summary>{body}</details>"
     )
 
 
 def render_hit(
-    hit: Mapping[str, Any], ui_lang: str, qlang: str, agreement: Agreement | None = None, primary: bool = True
+    hit: Mapping[str, Any],
+    ui_lang: str,
+    qlang: str,
+    agreement: Agreement | None = None,
+    primary: bool = True,
+    with_article: bool = True,
 ) -> str:
-    """One cited clause: the citation first, then both texts side by side, then the article."""
+    """One cited clause: the citation first, then both texts side by side, then the article
+    (``with_article``: a collapsed view of the whole article, the clause marked)."""
     ui_lang = normalise_lang(ui_lang)
     citation = _hit_citation(hit)
     citations = hit.get("citations") or {}
@@ -282,19 +300,23 @@ def render_hit(
         f'<span class="tq-cite-alt" lang="{_other(qlang)}">{esc(alt)}</span>'
     )
     title_html = f'<div class="tq-hit-title" lang="{qlang}">{esc(title)}</div>' if title else ""
-    body = _side_by_side(hit, ui_lang, qlang) + _article_details(hit, ui_lang, agreement)
+    body = _side_by_side(hit, ui_lang, qlang)
+    if with_article:
+        body += _article_details(hit, ui_lang, agreement)
     key = esc(citation.key())
+    css = _cite_class(citation)
     if primary:
         return (
-            f'<div class="tq-hit tq-primary" data-citation="{key}">'
+            f'<div class="tq-hit tq-primary {css}" data-citation="{key}">'
             f'<div class="tq-cite">{cite_html}</div>{title_html}{body}</div>'
         )
     snippet = hit.get("highlight") or ""
     snippet_html = f'<span class="tq-snippet" lang="{qlang}">{esc(snippet)}</span>' if snippet else ""
+    title_inline = f'<span class="tq-hit-title" lang="{qlang}">{esc(title)}</span>' if title else ""
     return (
-        f'<details class="tq-hit tq-secondary" data-citation="{key}">'
-        f'<summary><span class="tq-cite">{cite_html}</span>{" — " + esc(title) if title else ""}'
-        f"{'<br>' + snippet_html if snippet_html else ''}</summary>{body}</details>"
+        f'<details class="tq-hit tq-secondary {css}" data-citation="{key}">'
+        f'<summary><span class="tq-cite">{cite_html}</span>{title_inline}{snippet_html}</summary>'
+        f"{body}</details>"
     )
 
 
@@ -312,17 +334,34 @@ def render_answer(result: Mapping[str, Any], ui_lang: str, agreement: Agreement 
     else:
         parts.append(render_hit(hits[0], ui_lang, qlang, agreement, primary=True))
         if len(hits) > 1:
-            parts.append(_further(hits[1:], ui_lang, qlang, agreement, heading=t("further_hits", ui_lang)))
+            parts.append(
+                _further(
+                    hits[1:], ui_lang, qlang, agreement, heading=t("further_hits", ui_lang), seen={hits[0]["article"]}
+                )
+            )
+    state = "tq-abstained" if abstained else "tq-answered"
     return (
-        f'<div class="tq-answer" data-language="{esc(qlang)}" data-abstained="{str(abstained).lower()}">'
+        f'<div class="tq-answer {state} tq-qlang-{esc(qlang)}" data-language="{esc(qlang)}" '
+        f'data-abstained="{str(abstained).lower()}">'
         f'{"".join(parts)}</div>'
     )
 
 
 def _further(
-    hits: Iterable[Mapping[str, Any]], ui_lang: str, qlang: str, agreement: Agreement | None, heading: str
+    hits: Iterable[Mapping[str, Any]],
+    ui_lang: str,
+    qlang: str,
+    agreement: Agreement | None,
+    heading: str,
+    seen: set[int] | None = None,
 ) -> str:
-    items = "".join(render_hit(h, ui_lang, qlang, agreement, primary=False) for h in hits)
+    """The other hits, collapsed; each article's full text is included once per answer."""
+    seen = set(seen or ())
+    items = []
+    for hit in hits:
+        items.append(render_hit(hit, ui_lang, qlang, agreement, primary=False, with_article=hit["article"] not in seen))
+        seen.add(hit["article"])
+    items = "".join(items)
     return f'<div class="tq-further"><div class="tq-further-heading">{esc(heading)}</div>{items}</div>'
 
 
@@ -332,6 +371,7 @@ __all__ = [
     "article_label",
     "esc",
     "provenance_note",
+    "provenance_text",
     "render_answer",
     "render_article",
     "render_clause_text",

@@ -1,0 +1,203 @@
+"""One process serves the web chat (Gradio, at ``/``) and the JSON API (``/api/...``).
+
+``python app.py`` runs :func:`main`: it loads (on first run: builds) the model cache and the
+index with progress on the console, then listens on ``settings.host:settings.port``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import treatyqa  # noqa: F401  (offline environment variables before gradio is imported)
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI
+
+from treatyqa.errors import IndexLocked, TreatyQAError
+from treatyqa.settings import Settings
+from treatyqa.web.feedback import FeedbackStore
+from treatyqa.web.http import create_api
+from treatyqa.web.ui import CSS, build_blocks, make_theme
+
+logger = logging.getLogger(__name__)
+
+EXIT_LOCKED = 3
+EXIT_UNAVAILABLE = 2
+EXIT_PORT = 4
+
+
+def parse_auth(auth: str | None) -> tuple[str, str] | None:
+    if not auth:
+        return None
+    user, sep, password = auth.partition(":")
+    if not sep or not user:
+        raise ValueError("TREATYQA_AUTH must be user:password")
+    return user, password
+
+
+def build_app(qa: Any, settings: Settings, feedback: FeedbackStore | None = None) -> FastAPI:
+    """The FastAPI app: ``/api/*`` routes and the Gradio chat mounted at ``/``."""
+    feedback = feedback or FeedbackStore(settings.feedback_path)
+    app = create_api(qa, auth=settings.auth)
+    blocks = build_blocks(qa, feedback)
+    blocks.queue(default_concurrency_limit=8, max_size=None)
+    app.state.blocks = blocks
+    app.state.feedback = feedback
+    app = gr.mount_gradio_app(
+        app,
+        blocks,
+        path="",
+        auth=parse_auth(settings.auth),
+        auth_message="TreatyQA",
+        footer_links=["api"],
+        theme=make_theme(),
+        css=CSS,
+        ssr_mode=False,
+        mcp_server=False,
+        pwa=False,
+        enable_monitoring=False,
+        show_error=True,
+    )
+    mounted = [r.app for r in app.routes if hasattr(getattr(r, "app", None), "stop_event")]
+    app.state.gradio_app = mounted[-1] if mounted else None
+    return app
+
+
+def stop_streams(app: FastAPI) -> None:
+    """Tell Gradio's long-lived streams (heartbeats, queue events) to end, as ``Blocks.close`` does,
+    so that Ctrl+C stops the server at once instead of waiting for open browser tabs."""
+    blocks = getattr(app.state, "blocks", None)
+    if blocks is not None:
+        blocks.is_running = False
+        queue = getattr(blocks, "_queue", None)
+        if queue is not None:
+            queue.close()
+    gradio_app = getattr(app.state, "gradio_app", None)
+    if gradio_app is not None:
+        gradio_app.stop_event.set()
+
+
+class _Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, app: FastAPI):
+        super().__init__(config)
+        self._app = app
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        try:
+            stop_streams(self._app)
+        finally:
+            super().handle_exit(sig, frame)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Take the port now, so that a busy port is a plain message, not a traceback later."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _say(message: str) -> None:
+    print(f"[treatyqa] {message}", file=sys.stderr, flush=True)
+
+
+def _announce_when_started(server: uvicorn.Server, url: str, say: Callable[[str], None]) -> None:
+    def wait() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started:
+            say(f"The chat is ready: {url}  (JSON API: POST {url}api/ask, schema {url}api/openapi.json)")
+
+    threading.Thread(target=wait, name="treatyqa-announce", daemon=True).start()
+
+
+def serve(
+    settings: Settings,
+    say: Callable[[str], None] = _say,
+    make_qa: Callable[..., Any] | None = None,
+) -> int:
+    """Load (or build) the index, then serve until interrupted; the exit code says why it stopped.
+
+    ``make_qa(settings=..., progress=...)`` defaults to :class:`treatyqa.TreatyQA`.
+    """
+    if make_qa is None:
+        from treatyqa import TreatyQA as make_qa
+
+    say(f"Starting TreatyQA (data: {settings.data_dir}, model cache: {settings.cache_dir}).")
+    try:
+        parse_auth(settings.auth)
+    except ValueError as exc:
+        say(str(exc))
+        return EXIT_UNAVAILABLE
+    try:
+        qa = make_qa(settings=settings, progress=say)
+    except IndexLocked as exc:
+        say(exc.message("en"))
+        say(exc.message("ru"))
+        say(exc.message("kk"))
+        return EXIT_LOCKED
+    except TreatyQAError as exc:
+        say(exc.message("en"))
+        return EXIT_UNAVAILABLE
+    try:
+        try:
+            sock = bind(settings.host, settings.port)
+        except OSError as exc:
+            reason = "it is in use by another program" if exc.errno == errno.EADDRINUSE else exc.strerror
+            say(f"Cannot listen on {settings.host}:{settings.port}: {reason}. Set TREATYQA_PORT to another port.")
+            return EXIT_PORT
+        app = build_app(qa, settings)
+        config = uvicorn.Config(
+            app,
+            log_level=os.environ.get("TREATYQA_LOG_LEVEL", "warning").lower(),
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+        )
+        server = _Server(config, app)
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        _announce_when_started(server, f"http://{host}:{settings.port}/", say)
+        server.run(sockets=[sock])
+        return 0
+    finally:
+        qa.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="app.py",
+        description="Serve the TreatyQA web chat and JSON API (settings from TREATYQA_* environment variables).",
+    )
+    parser.add_argument("--host", help="listen address (TREATYQA_HOST, default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (TREATYQA_PORT, default 7860)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    overrides: dict[str, Any] = {}
+    if args.host:
+        overrides["host"] = args.host
+    if args.port:
+        overrides["port"] = args.port
+    if overrides:
+        settings = replace(settings, **overrides)
+    return serve(settings)
+
+
+__all__ = ["build_app", "main", "serve"]
