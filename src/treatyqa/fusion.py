@@ -37,9 +37,6 @@ class ClauseScore:
     offtopic: float = 0.0  # the query's best dense match among out-of-scope questions
     evidence: dict[str, float] = field(default_factory=dict)  # doc id -> its score
 
-    def best_item(self) -> int | None:
-        return self.citation.item
-
 
 def _clause_of(doc: Document) -> Citation:
     return Citation(int(doc.meta["article"]), doc.meta.get("paragraph"))
@@ -56,8 +53,8 @@ def fuse(
     per_clause: dict[Citation, ClauseScore] = {c: ClauseScore(c) for c in all_clauses}
     article_dense: dict[int, float] = {}
     article_lex: dict[int, float] = {}
-    # the item of the best dense evidence, else of the best lexical evidence
-    best_item: dict[tuple[str, Citation], tuple[float, int | None]] = {}
+    # per clause and list item (None: the clause as a whole), the best evidence of each kind
+    by_item: dict[tuple[str, Citation, int | None], float] = {}
     offtopic = 0.0
 
     for source, docs, norm in (("dense", dense, 1.0), ("lexical", lexical, top_lex)):
@@ -81,8 +78,8 @@ def fuse(
                 entry.dense = max(entry.dense, score)
             else:
                 entry.lexical = max(entry.lexical, score)
-            if score > best_item.get((source, clause), (-1.0, None))[0]:
-                best_item[(source, clause)] = (score, doc.meta.get("item"))
+            key = (source, clause, doc.meta.get("item"))
+            by_item[key] = max(by_item.get(key, 0.0), score)
 
     ranked = []
     for clause, entry in per_clause.items():
@@ -95,10 +92,24 @@ def fuse(
             + weights.article * entry.article_dense
             + weights.article_lexical * weights.lexical * entry.article_lexical
         )
-        item = best_item.get(("dense", clause), (0.0, None))[1]
-        if item is None:
-            item = best_item.get(("lexical", clause), (0.0, None))[1]
+        item = _best_item(by_item, clause, weights.lexical)
         entry.citation = Citation(clause.article, clause.paragraph, item)
         ranked.append(entry)
     ranked.sort(key=lambda e: (-e.fused, e.citation.article, e.citation.paragraph or 0))
     return ranked
+
+
+def _best_item(by_item: dict[tuple[str, Citation, int | None], float], clause: Citation, lexical: float) -> int | None:
+    """The list item whose own evidence beats the clause-as-a-whole evidence, if any.
+
+    Item documents carry their lead-in, so a question about the whole list also meets
+    them; an item wins only when its dense and lexical evidence together is the best.
+    """
+    items = {item for (_, c, item) in by_item if c == clause}
+    if items <= {None}:
+        return None
+
+    def combined(item: int | None) -> float:
+        return by_item.get(("dense", clause, item), 0.0) + lexical * by_item.get(("lexical", clause, item), 0.0)
+
+    return max(sorted(items, key=lambda i: -1 if i is None else i), key=combined)
