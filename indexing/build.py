@@ -79,14 +79,21 @@ def _counts(docs: list[Document]) -> dict[str, int]:
     return dict(Counter(f"{d.meta['lang']}/{d.meta['level']}" for d in docs))
 
 
-def find_index(settings: Settings, plan: IndexPlan) -> str | None:
-    """The name of a complete collection for this plan, or None."""
+def index_status(settings: Settings, plan: IndexPlan) -> tuple[str | None, list[str]]:
+    """The complete collection for this plan (or None), and the names of all others."""
     client = open_client(settings)
     try:
-        found = find_complete(list_collections(client), plan.identity, plan.expected)
+        collections = list_collections(client)
     finally:
         client.close()
-    return found.name if found else None
+    found = find_complete(collections, plan.identity, plan.expected)
+    name = found.name if found else None
+    return name, [c.name for c in collections if c.name != name]
+
+
+def find_index(settings: Settings, plan: IndexPlan) -> str | None:
+    """The name of a complete collection for this plan, or None."""
+    return index_status(settings, plan)[0]
 
 
 def build_index(settings: Settings, *, rebuild: bool = False, progress: Progress | None = None) -> BuildReport:

@@ -29,10 +29,9 @@ MESSAGES = {
 class Abstention:
     """When the agreement does not answer: the question lies closer to an out-of-scope
     question than to the best clause by more than the margin of its language (Kazakh and
-    Russian similarities run on different scales), or the best clause's dense evidence is
-    below ``min_dense``. Calibrated on the development gold set (``python -m eval.tune``)."""
+    Russian similarities run on different scales). Calibrated on the development gold set
+    (``python -m eval.tune``)."""
 
-    min_dense: float = 0.0
     offtopic_margin: dict[str, float] = field(default_factory=dict)
     default_margin: float = 0.01
 
@@ -41,7 +40,7 @@ class Abstention:
             return True
         dense = top.meta.get("dense", 0.0)
         margin = self.offtopic_margin.get(lang, self.default_margin)
-        return dense < self.min_dense or top.meta.get("offtopic", 0.0) - dense > margin
+        return top.meta.get("offtopic", 0.0) - dense > margin
 
 
 def _segment_index(clause: Clause, question_terms: set[str], lang: str) -> int:

@@ -42,11 +42,17 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> tuple[dict[str, float], A
     return data.get("weights", {}), Abstention(**data.get("abstention", {}))
 
 
-def _missing_index() -> IndexUnavailable:
+def _missing_index(others: list[str]) -> IndexUnavailable:
+    if others:  # built from another corpus, data or model version, or left half-written
+        return IndexUnavailable(
+            f"The index is stale (built from another corpus or model: {', '.join(others)}). Rebuild it with: python -m indexing",
+            "Индекс ескірген (басқа корпус не модельмен құрылған). Оны қайта құрыңыз: python -m indexing",
+            "Индекс устарел (построен по другой версии корпуса или модели). Перестройте его: python -m indexing",
+        )
     return IndexUnavailable(
-        "No current index was found. Build it with: python -m indexing",
-        "Өзекті индекс табылмады. Оны құрыңыз: python -m indexing",
-        "Актуальный индекс не найден. Постройте его: python -m indexing",
+        "No index was found. Build it with: python -m indexing",
+        "Индекс табылмады. Оны құрыңыз: python -m indexing",
+        "Индекс не найден. Постройте его: python -m indexing",
     )
 
 
@@ -66,7 +72,7 @@ class TreatyQA:
         abstention: Abstention | None = None,
         weights: dict[str, float] | None = None,
     ):
-        from indexing.build import build_index, find_index, plan_index
+        from indexing.build import build_index, index_status, plan_index
 
         started = time.perf_counter()
         self.settings = settings or Settings.from_env()
@@ -78,9 +84,9 @@ class TreatyQA:
         if build_if_missing:
             collection = build_index(self.settings, progress=say).collection
         else:
-            collection = find_index(self.settings, plan_index(self.settings, self.agreement))
+            collection, others = index_status(self.settings, plan_index(self.settings, self.agreement))
             if collection is None:
-                raise _missing_index()
+                raise _missing_index(others)
         self.collection = collection
         say("Loading the embedding model…")
         self.model = resolve_model(self.settings.model, self.settings.cache_dir)

@@ -37,10 +37,15 @@ class ClauseFusion:
 
     @component.output_types(documents=list[Document])
     def run(
-        self, dense_documents: list[Document] | None = None, lexical_documents: list[Document] | None = None
+        self,
+        dense_documents: list[Document] | None = None,
+        lexical_documents: list[Document] | None = None,
+        lang: str | None = None,
     ) -> dict[str, list[Document]]:
         dense = (dense_documents or []) if self.mode != "lexical" else []
         lexical = (lexical_documents or []) if self.mode != "dense" else []
+        if lang is not None:  # lexical evidence counts in the question's language only
+            lexical = [d for d in lexical if d.meta.get("lang") == lang]
         ranked = fuse(dense, lexical, (Citation(a, p) for a, p in self.clauses), self.weights)
         out = []
         for entry in ranked:
