@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -30,10 +29,8 @@ from typing import Any
 
 import pytest
 
-from treatyqa.corpus import load_agreement
-from treatyqa.domain import LANGUAGES, Answer, Citation, Hit
+from treatyqa.domain import Citation
 from treatyqa.offline import OFFLINE_ENV
-from treatyqa.validation import validate_question
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
@@ -51,63 +48,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-# ---------------------------------------------------------------- a fake TreatyQA (no model)
-
-
-class FakeQA:
-    """The ``TreatyQA`` contract over the real corpus, ranking by shared words: for fast tests.
-
-    ``ask`` validates like the real API (:func:`treatyqa.validation.validate_question`).
-    ``fail`` makes every ``ask`` raise that exception.
-    """
-
-    def __init__(self, max_chars: int = 1000):
-        self.agreement = load_agreement()
-        self.max_chars = max_chars
-        self.fail: Exception | None = None
-        self.calls: list[tuple[str, int, str | None]] = []
-        self.collection = "fake"
-
-    @staticmethod
-    def _words(text: str) -> set[str]:
-        return {w[:5] for w in re.findall(r"\w+", text.lower()) if len(w) > 2}
-
-    def ask(self, question: str, top_k: int = 5, lang: str | None = None) -> Answer:
-        self.calls.append((question, top_k, lang))
-        if self.fail is not None:
-            raise self.fail
-        text = validate_question(question, self.max_chars)
-        detected = lang or ("kk" if re.search("[әғқңөұүһі]", text.lower()) else "ru")
-        words = self._words(text)
-        scored = []
-        for citation in self.agreement.citations():
-            clauses = self.agreement.bilingual(citation)
-            overlap = len(words & self._words(clauses["kk"].text + " " + clauses["ru"].text))
-            scored.append((overlap, citation))
-        scored.sort(key=lambda pair: (-pair[0], pair[1]))
-        hits = []
-        for overlap, citation in scored[:top_k]:
-            clauses = self.agreement.bilingual(citation)
-            segments = {code: clauses[code].segments()[0] for code in LANGUAGES}
-            hits.append(
-                Hit(
-                    citation=citation,
-                    label=citation.label(detected),
-                    title={code: self.agreement[code].title_of(citation.article) for code in LANGUAGES},
-                    text={code: clauses[code].text for code in LANGUAGES},
-                    highlight=segments[detected],
-                    score=float(overlap),
-                    status={code: self.agreement.provenance[code].status for code in LANGUAGES},
-                    highlight_text=segments,
-                )
-            )
-        abstained = not hits or scored[0][0] == 0
-        return Answer(text, detected, abstained, "fake", tuple(hits))
-
-    def close(self) -> None:
-        self.closed = True
 
 
 # ---------------------------------------------------------------- the real app in a subprocess
@@ -375,7 +315,6 @@ __all__ = [
     "AppProcess",
     "CHROMIUM",
     "CHROMIUM_ARGS",
-    "FakeQA",
     "app_env",
     "app_server",
     "browser_context",

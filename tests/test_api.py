@@ -16,6 +16,7 @@ from treatyqa.domain import Citation
 from treatyqa.errors import IndexUnavailable, InvalidQuestion
 from treatyqa.language import detect_language
 from treatyqa.settings import Settings
+from treatyqa.validation import clean_question
 
 ROOT = Path(__file__).resolve().parents[1]
 RU_Q = "Что должен содержать запрос о содействии?"
@@ -80,6 +81,8 @@ def test_unanswerable_question_abstains_but_shows_nearest(qa):
         ("x" * 5000, "слишком длинный"),
         ("?!... 123", "нет слов"),
         ("<script></script>", "пуст"),
+        ("<script>alert(1)</script>", "пуст"),
+        ('<style>p{color:red}</style><!-- Кто несет расходы? --><script src="x.js">', "пуст"),
     ],
 )
 def test_bad_questions_get_a_clear_message(qa, question, fragment):
@@ -94,6 +97,19 @@ def test_markup_and_control_characters_are_text_not_code(qa):
     answer = qa.ask("<b>Кто</b> несет\x00 расходы?\u202e <img src=x onerror=alert(1)>")
     assert answer.question == "Кто несет расходы?"
     assert answer.hits[0].citation == Citation(9)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ('<script>alert("x")</script>Кто несет расходы?', "Кто несет расходы?"),
+        ("<b>Кто</b> несет <i>расходы</i>?", "Кто несет расходы ?"),
+        ("Кто <SCRIPT type='module'>fetch('/x')</script > несет <style>b{}</style>расходы<!-- ? -->", "Кто несет расходы"),
+        ("Кто несет расходы <script>alert(1)", "Кто несет расходы"),  # unclosed: to the end, as a browser reads it
+    ],
+)
+def test_script_style_and_comments_go_whole_other_tags_keep_their_text(raw, clean):
+    assert clean_question(raw) == clean
 
 
 @pytest.mark.slow
@@ -172,3 +188,20 @@ def test_treaty_retriever_in_a_pipeline(data_copy):
     assert (doc.meta["article"], doc.meta["paragraph"]) == (5, 3)
     assert doc.meta["citation"] == "5-бап, 3-тармақ" and doc.content.startswith("Көмек көрсету")
     assert result["answer"]["hits"][0]["citation"] == "5-бап, 3-тармақ"
+
+
+@pytest.mark.slow
+def test_stale_index_is_named_stale(data_copy, tmp_path, monkeypatch):
+    """A corpus change (here: a copy with one word edited) makes the built index stale."""
+    import shutil
+
+    from treatyqa.api import TreatyQA
+    from treatyqa.corpus import DEFAULT_CORPUS_DIR
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DEFAULT_CORPUS_DIR, corpus, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    ru = corpus / "ru.txt"
+    ru.write_text(ru.read_text(encoding="utf-8").replace("самостоятельно несут", "сами несут"), encoding="utf-8")
+    monkeypatch.setenv("TREATYQA_CORPUS_DIR", str(corpus))
+    with pytest.raises(IndexUnavailable, match="stale"):
+        TreatyQA(Settings.from_env(data_dir=data_copy), build_if_missing=False)

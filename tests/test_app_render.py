@@ -1,4 +1,8 @@
-"""The web chat's pieces without a server: safe HTML, highlights, strings, feedback file."""
+"""The web chat's pieces without a server: safe HTML, highlights, strings, feedback file.
+
+Answers come from the real TreatyQA (the session's index and model); hostile markup is put
+into real answers' fields as test input.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest_app import FakeQA
 from treatyqa.corpus import load_agreement
 from treatyqa.domain import Citation
 from treatyqa.web import i18n
@@ -63,9 +66,8 @@ def assert_safe(html: str) -> TagCollector:
     return parsed
 
 
-@pytest.fixture(scope="module")
-def qa() -> FakeQA:
-    return FakeQA()
+REQUEST_CONTENTS = "Что должен содержать запрос о содействии?"  # the real answer: article 5, paragraph 3
+OUT_OF_SCOPE = "Какая погода будет завтра в Париже?"  # the agreement does not answer it
 
 
 @pytest.fixture(scope="module")
@@ -73,28 +75,8 @@ def agreement():
     return load_agreement()
 
 
-def result_for(qa: FakeQA, question: str, **kw) -> dict:
+def result_for(qa, question: str, **kw) -> dict:
     return qa.ask(question, **kw).to_dict()
-
-
-def fake_hit(agreement, citation: Citation, highlights: dict[str, str] | None = None, **over) -> dict:
-    clauses = agreement.bilingual(citation)
-    hit = {
-        "article": citation.article,
-        "paragraph": citation.paragraph,
-        "item": citation.item,
-        "citation": citation.label("ru"),
-        "citations": {"kk": citation.label("kk"), "ru": citation.label("ru")},
-        "title": agreement["ru"].title_of(citation.article),
-        "titles": {code: agreement[code].title_of(citation.article) for code in ("kk", "ru")},
-        "text": {code: clauses[code].text for code in ("kk", "ru")},
-        "highlight": (highlights or {}).get("ru", ""),
-        "highlights": highlights or {},
-        "status": {"kk": "authentic", "ru": "working_translation"},
-        "score": 0.5,
-    }
-    hit.update(over)
-    return hit
 
 
 # ---------------------------------------------------------------- questions and errors
@@ -159,14 +141,11 @@ def test_corpus_text_is_escaped_too():
 # ---------------------------------------------------------------- answers
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ui", ["kk", "ru"])
-def test_answer_names_the_citation_first_and_shows_both_texts(agreement, ui):
-    hit = fake_hit(
-        agreement,
-        Citation(5, 3),
-        {"kk": agreement["kk"].clause(Citation(5, 3)).items[0], "ru": agreement["ru"].clause(Citation(5, 3)).items[0]},
-    )
-    result = {"question": "Что должен содержать запрос?", "language": "ru", "abstained": False, "message": "", "hits": [hit]}
+def test_answer_names_the_citation_first_and_shows_both_texts(agreement, qa, ui):
+    result = result_for(qa, REQUEST_CONTENTS, top_k=1)
+    assert result["language"] == "ru" and not result["abstained"]
     html = render_answer(result, ui, agreement)
     assert_safe(html)
     first_text = re.sub(r"<[^>]+>", "\n", html).split("\n")
@@ -183,32 +162,51 @@ def test_answer_names_the_citation_first_and_shows_both_texts(agreement, ui):
     assert t("open_article", ui, label=Citation(5).label(ui)) in html  # the whole article, one click away
 
 
+@pytest.mark.slow
 def test_further_hits_below_the_first(agreement, qa):
     result = result_for(qa, "Запрос об оказании содействия должен содержать", top_k=4)
+    assert not result["abstained"] and len(result["hits"]) == 4
     html = render_answer(result, "ru", agreement)
     assert html.count('class="tq-hit tq-primary ') == 1
     assert html.count('class="tq-hit tq-secondary ') == 3
     assert html.index("tq-primary") < html.index(t("further_hits", "ru")) < html.index("tq-secondary")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ui", ["kk", "ru"])
-def test_abstention_is_a_plain_message(agreement, ui):
-    hit = fake_hit(agreement, Citation(9))
-    result = {"question": "Погода?", "language": "ru", "abstained": True, "message": "x", "hits": [hit]}
+def test_abstention_is_a_plain_message(agreement, qa, ui):
+    result = result_for(qa, OUT_OF_SCOPE, top_k=3)
+    assert result["abstained"] and len(result["hits"]) == 3  # the nearest clauses are still returned
     html = render_answer(result, ui, agreement)
     assert t("abstained", ui) in html
     assert 'data-abstained="true"' in html
     assert "tq-primary" not in html and t("nearest_hits", ui) in html
-    empty = render_answer({**result, "hits": []}, ui, agreement)
+    assert html.count('class="tq-hit tq-secondary ') == 3
+    empty = render_answer({**result, "hits": []}, ui, agreement)  # no nearest clause at all
     assert t("abstained", ui) in empty and "tq-hit" not in empty
 
 
-def test_hostile_answer_fields_are_escaped(agreement):
-    hit = fake_hit(agreement, Citation(5, 3), {"ru": HOSTILE})
-    hit["titles"] = {"kk": HOSTILE, "ru": HOSTILE}
-    hit["text"] = {"kk": HOSTILE, "ru": HOSTILE + "\n" + HOSTILE}
-    result = {"question": HOSTILE, "language": "ru", "abstained": False, "message": HOSTILE, "hits": [hit, hit]}
-    assert_safe(render_answer(result, "ru", agreement))
+@pytest.mark.slow
+def test_hostile_answer_fields_are_escaped(agreement, qa):
+    result = result_for(qa, REQUEST_CONTENTS, top_k=2)
+    hits = []
+    for hit in result["hits"]:  # every text field of a real hit replaced by hostile markup
+        hits.append(
+            {
+                **hit,
+                "citation": HOSTILE,
+                "citations": {"kk": HOSTILE, "ru": HOSTILE},
+                "title": HOSTILE,
+                "titles": {"kk": HOSTILE, "ru": HOSTILE},
+                "text": {"kk": HOSTILE, "ru": HOSTILE + "\n" + HOSTILE},
+                "highlight": HOSTILE,
+                "highlights": {"kk": HOSTILE, "ru": HOSTILE},
+            }
+        )
+    hostile = {**result, "question": HOSTILE, "message": HOSTILE, "hits": hits}
+    for ui in ("kk", "ru"):
+        parsed = assert_safe(render_answer(hostile, ui, agreement))
+        assert "<script>alert(1)</script>" in "".join(parsed.text)  # shown as text, not dropped
 
 
 def test_article_view_side_by_side_with_cited_clause(agreement):
@@ -279,6 +277,7 @@ def test_message_language():
 # ---------------------------------------------------------------- feedback
 
 
+@pytest.mark.slow
 def test_feedback_records_question_citations_and_time(tmp_path, qa):
     store = FeedbackStore(tmp_path / "sub" / "feedback.jsonl")
     result = result_for(qa, "Запрос об оказании содействия должен содержать", top_k=2)
@@ -287,11 +286,13 @@ def test_feedback_records_question_citations_and_time(tmp_path, qa):
     assert rows == [entry]
     assert entry["verdict"] == "wrong_citation" and entry["question"] == result["question"]
     assert entry["citations"] == citations_of(result) and len(entry["citations"]) == 2
+    assert entry["citations"][0] == {"article": 5, "paragraph": 3, "item": None, "citation": "Статья 5, пункт 3"}
     assert entry["ui_language"] == "kk" and entry["time"].endswith("+00:00")
     with pytest.raises(ValueError, match="helpful, wrong_citation"):
         store.record("meh", result)
 
 
+@pytest.mark.slow
 def test_feedback_appends_from_many_threads_stay_whole(tmp_path, qa):
     store = FeedbackStore(tmp_path / "feedback.jsonl")
     result = result_for(qa, "Статья", top_k=5)

@@ -1,27 +1,41 @@
-"""The one-process app without a model (a fake TreatyQA): assets, login, start-up exits."""
+"""The one-process app over the real TreatyQA (in process): assets, login, start-up exits."""
 
 from __future__ import annotations
 
 import re
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest_app import FakeQA
-from treatyqa.errors import IndexLocked, IndexUnavailable
 from treatyqa.settings import Settings
+from treatyqa.store import open_client
+from treatyqa.web.feedback import FeedbackStore
 from treatyqa.web.server import EXIT_LOCKED, EXIT_PORT, EXIT_UNAVAILABLE, build_app, serve
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture()
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache")
+def feedback(tmp_path: Path) -> FeedbackStore:
+    """Feedback goes to this test's folder, not into the shared index folder."""
+    return FeedbackStore(tmp_path / "feedback.jsonl")
 
 
-def test_page_scripts_styles_and_fonts_are_all_local(settings):
-    with TestClient(build_app(FakeQA(), settings)) as client:
+@pytest.fixture()
+def busy_port():
+    """A port that is taken: should a start-up failure below regress, ``serve`` stops at the
+    port instead of serving forever."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        yield taken.getsockname()[1]
+
+
+def test_page_scripts_styles_and_fonts_are_all_local(qa, qa_settings, feedback):
+    with TestClient(build_app(qa, qa_settings, feedback)) as client:
         page = client.get("/")
         assert page.status_code == 200 and "gradio_config" in page.text
         for url in re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', page.text):
@@ -34,67 +48,61 @@ def test_page_scripts_styles_and_fonts_are_all_local(settings):
         assert config["analytics_enabled"] is False
 
 
-def test_ui_events_are_private_only_ask_is_an_api(settings):
-    with TestClient(build_app(FakeQA(), settings)) as client:
+def test_ui_events_are_private_only_ask_is_an_api(qa, qa_settings, feedback):
+    with TestClient(build_app(qa, qa_settings, feedback)) as client:
         info = client.get("/gradio_api/info").json()
     assert list(info["named_endpoints"]) == ["/ask"]
     params = [p["parameter_name"] for p in info["named_endpoints"]["/ask"]["parameters"]]
     assert params == ["question", "top_k", "lang"]
 
 
-def test_login_from_settings_guards_chat_and_api(settings):
-    from dataclasses import replace
-
-    app = build_app(FakeQA(), replace(settings, auth="staff:pw"))
+def test_login_from_settings_guards_chat_and_api(qa, qa_settings, feedback):
+    app = build_app(qa, replace(qa_settings, auth="staff:pw"), feedback)
+    question = "Кто несет расходы?"
     with TestClient(app) as client:
-        assert client.post("/api/ask", json={"question": "Вопрос о запросе"}).status_code == 401
+        assert client.post("/api/ask", json={"question": question}).status_code == 401
         assert client.get("/config").status_code == 401
         assert client.post("/login", data={"username": "staff", "password": "nope"}).status_code == 400
         assert client.post("/login", data={"username": "staff", "password": "pw"}).status_code == 200
         assert client.get("/config").status_code == 200
-        ok = client.post("/api/ask", json={"question": "Вопрос о запросе"}, auth=("staff", "pw"))
-        assert ok.status_code == 200
+        ok = client.post("/api/ask", json={"question": question}, auth=("staff", "pw"))
+        assert ok.status_code == 200 and ok.json()["hits"][0]["citation"] == "Статья 9"
 
 
-def test_second_process_on_the_same_index_exits_with_a_plain_message(settings):
+def test_second_start_on_an_index_in_use_exits_with_a_plain_message(qa, qa_settings, busy_port):
+    """The session's TreatyQA holds the embedded store of ``qa_settings``; a second one cannot open it."""
     said: list[str] = []
-
-    def locked(**_):
-        raise IndexLocked("The index in /x is in use by another TreatyQA process.", "kk: қолданыста", "ru: занят")
-
-    assert serve(settings, said.append, make_qa=locked) == EXIT_LOCKED
+    assert serve(replace(qa_settings, port=busy_port), said.append) == EXIT_LOCKED
     assert any("in use by another TreatyQA process" in line for line in said)
-    assert any(line == "ru: занят" for line in said) and any(line == "kk: қолданыста" for line in said)
+    assert any(line.startswith("Индекс в ") and "занят другим процессом TreatyQA" in line for line in said)
+    assert any("индексті басқа TreatyQA процесі пайдаланып жатыр" in line for line in said)
+    assert qa.ask("Кто несет расходы?").hits  # the holder is unharmed
 
 
-def test_unavailable_index_exits_with_its_message(settings):
+def test_unwritable_data_folder_exits_with_its_message(tmp_path, busy_port):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    settings = Settings.from_env(data_dir=blocker / "data", port=busy_port)
     said: list[str] = []
-
-    def broken(**_):
-        raise IndexUnavailable("Cannot write the index to /x.", "kk", "ru")
-
-    assert serve(settings, said.append, make_qa=broken) == EXIT_UNAVAILABLE
-    assert "Cannot write the index to /x." in said
-
-
-def test_busy_port_is_a_plain_message_and_the_index_is_released(settings):
-    qa = FakeQA()
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen(1)
-        port = taken.getsockname()[1]
-        said: list[str] = []
-        from dataclasses import replace
-
-        code = serve(replace(settings, port=port), said.append, make_qa=lambda **_: qa)
-    assert code == EXIT_PORT
-    assert any(f"Cannot listen on 127.0.0.1:{port}" in line and "TREATYQA_PORT" in line for line in said)
-    assert getattr(qa, "closed", False)
+    assert serve(settings, said.append) == EXIT_UNAVAILABLE
+    assert any(
+        line.startswith(f"Cannot write the index to {blocker / 'data' / 'qdrant'}") and "TREATYQA_DATA_DIR" in line
+        for line in said
+    ), said
 
 
-def test_bad_login_setting_is_refused(settings):
-    from dataclasses import replace
-
+def test_busy_port_is_a_plain_message_and_the_index_is_released(qa_settings, data_copy, busy_port):
+    settings = replace(qa_settings, data_dir=data_copy, port=busy_port)
     said: list[str] = []
-    assert serve(replace(settings, auth="no-colon"), said.append, make_qa=lambda **_: FakeQA()) == EXIT_UNAVAILABLE
+    assert serve(settings, said.append) == EXIT_PORT
+    assert any(line.startswith("Ready (") for line in said), said  # the real TreatyQA loaded the index
+    assert any(f"Cannot listen on 127.0.0.1:{busy_port}" in line and "TREATYQA_PORT" in line for line in said)
+    open_client(settings).close()  # raises IndexLocked if serve had kept the store open
+
+
+def test_bad_login_setting_is_refused_before_loading_anything(qa, qa_settings, busy_port):
+    said: list[str] = []
+    # qa_settings' index is held by the session's TreatyQA: loading it first would be EXIT_LOCKED
+    assert serve(replace(qa_settings, auth="no-colon", port=busy_port), said.append) == EXIT_UNAVAILABLE
     assert any("TREATYQA_AUTH must be user:password" in line for line in said)
+    assert not any("in use by another TreatyQA process" in line for line in said)

@@ -1,4 +1,5 @@
-"""POST /api/ask without a model: the contract, the errors and the schema (FastAPI TestClient)."""
+"""POST /api/ask over the real TreatyQA (the session's index and model): the contract, the
+errors and the schema, through FastAPI's TestClient."""
 
 from __future__ import annotations
 
@@ -7,14 +8,9 @@ import base64
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest_app import FakeQA
-from treatyqa.errors import IndexUnavailable
 from treatyqa.web.http import create_api
 
-
-@pytest.fixture()
-def qa() -> FakeQA:
-    return FakeQA(max_chars=1000)
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture()
@@ -30,16 +26,22 @@ def test_ask_returns_exactly_the_answer_dict(client, qa):
     resp = client.post("/api/ask", json={"question": RU_Q, "top_k": 3})
     assert resp.status_code == 200
     assert resp.headers["content-type"].startswith("application/json")
-    assert resp.json() == qa.ask(RU_Q, top_k=3).to_dict()
-    assert qa.calls[0] == (RU_Q, 3, None)
+    body = resp.json()
+    assert body == qa.ask(RU_Q, top_k=3).to_dict()
+    assert body["question"] == RU_Q and body["language"] == "ru" and body["abstained"] is False
+    assert len(body["hits"]) == 3
+    top = body["hits"][0]
+    assert (top["article"], top["paragraph"]) == (5, 3) and top["citation"] == "Статья 5, пункт 3"
 
 
-def test_defaults_and_language_override(client, qa):
+def test_defaults_and_language_override(client):
     body = client.post("/api/ask", json={"question": RU_Q}).json()
-    assert len(body["hits"]) == 5
+    assert len(body["hits"]) == 5 and body["language"] == "ru"
     body = client.post("/api/ask", json={"question": RU_Q, "lang": "kk", "top_k": 1}).json()
-    assert body["language"] == "kk" and body["hits"][0]["citation"] == body["hits"][0]["citations"]["kk"]
-    assert qa.calls[-1] == (RU_Q, 1, "kk")
+    assert body["language"] == "kk" and len(body["hits"]) == 1
+    top = body["hits"][0]
+    assert top["citation"] == top["citations"]["kk"] == "5-бап, 3-тармақ"
+    assert top["title"] == top["titles"]["kk"] and top["highlight"] == top["highlights"]["kk"]
 
 
 @pytest.mark.parametrize(
@@ -48,6 +50,8 @@ def test_defaults_and_language_override(client, qa):
         ({"question": ""}, "The question is empty"),
         ({"question": "   \n\t "}, "The question is empty"),
         ({"question": "<script></script><b></b>"}, "The question is empty"),
+        ({"question": "<script>alert(1)</script>"}, "The question is empty"),
+        ({"question": "<script>alert('Кто несет расходы?')</script>", "lang": "ru"}, "Вопрос пуст"),
         ({"question": (KK_Q + " ") * 20}, "Сұрақ тым ұзын"),
         ({"question": (RU_Q + " ") * 400}, "Вопрос слишком длинный"),
         ({"question": "?!... 123"}, "The question has no words"),
@@ -94,21 +98,43 @@ def test_invalid_json_is_422(client):
     assert resp.json()["error"].startswith("The request body must be a JSON object")
 
 
-def test_unavailable_index_is_503(qa):
-    qa.fail = IndexUnavailable("No index.", "Индекс жоқ.", "Индекса нет.")
-    client = TestClient(create_api(qa))
+def test_closed_index_is_503_in_the_questions_language(qa_settings, data_copy):
+    from dataclasses import replace
+
+    from treatyqa.api import TreatyQA
+
+    private = TreatyQA(replace(qa_settings, data_dir=data_copy), build_if_missing=False)
+    client = TestClient(create_api(private))
+    assert client.post("/api/ask", json={"question": RU_Q}).status_code == 200
+    assert client.get("/api/health").status_code == 200
+    private.close()  # the store is released: asking must not silently reopen it
+    assert client.get("/api/health").json() == {"status": "unavailable"}
     resp = client.post("/api/ask", json={"question": RU_Q})
-    assert resp.status_code == 503 and resp.json() == {"error": "Индекса нет."}
+    assert resp.status_code == 503 and set(resp.json()) == {"error"}
+    assert resp.json()["error"].startswith("Индекс закрыт")
     resp = client.post("/api/ask", json={"question": KK_Q})
-    assert resp.json() == {"error": "Индекс жоқ."}
+    assert resp.status_code == 503 and resp.json()["error"].startswith("Индекс жабылды")
+    resp = client.post("/api/ask", json={"question": "Who pays the costs?"})
+    assert resp.status_code == 503 and resp.json()["error"].startswith("The index has been closed")
+    # a bad question is still the user's to fix, not the index's
+    assert client.post("/api/ask", json={"question": "   "}).status_code == 400
+
+
+def test_no_index_yet_is_503():
+    """While the app has no TreatyQA (``create_api(None)``), every answer is a 503."""
     none = TestClient(create_api(None))
-    assert none.post("/api/ask", json={"question": RU_Q}).status_code == 503
-    assert none.get("/api/health").status_code == 503
+    resp = none.post("/api/ask", json={"question": RU_Q})
+    assert resp.status_code == 503 and resp.json() == {"error": "Индекс пока недоступен; повторите чуть позже."}
+    health = none.get("/api/health")
+    assert health.status_code == 503 and health.json() == {"status": "unavailable"}
 
 
-def test_health(client):
-    body = client.get("/api/health").json()
-    assert body["status"] == "ok" and len(body["corpus"]) == 12
+def test_health(client, qa):
+    resp = client.get("/api/health")
+    body = resp.json()
+    assert resp.status_code == 200 and body["status"] == "ok"
+    assert body["corpus"] == qa.agreement.corpus_hash and len(body["corpus"]) == 12
+    assert body["collection"] == qa.collection and body["collection"].startswith("treatyqa_")
 
 
 def test_openapi_documents_the_endpoint(client):
@@ -135,4 +161,4 @@ def test_login_protects_the_api_when_configured(qa):
     assert client.post("/api/ask", json={"question": RU_Q}, headers={"Authorization": f"Basic {bad}"}).status_code == 401
     good = base64.b64encode(b"staff:s3cret").decode()
     resp = client.post("/api/ask", json={"question": RU_Q}, headers={"Authorization": f"Basic {good}"})
-    assert resp.status_code == 200
+    assert resp.status_code == 200 and resp.json()["hits"][0]["citation"] == "Статья 5, пункт 3"

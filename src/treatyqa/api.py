@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import threading
@@ -53,6 +54,14 @@ def _missing_index(others: list[str]) -> IndexUnavailable:
         "No index was found. Build it with: python -m indexing",
         "Индекс табылмады. Оны құрыңыз: python -m indexing",
         "Индекс не найден. Постройте его: python -m indexing",
+    )
+
+
+def _closed_index() -> IndexUnavailable:
+    return IndexUnavailable(
+        "The index has been closed: this TreatyQA no longer answers. Start the app again.",
+        "Индекс жабылды: бұл TreatyQA енді жауап бермейді. Қолданбаны қайта іске қосыңыз.",
+        "Индекс закрыт: этот экземпляр TreatyQA больше не отвечает. Запустите приложение снова.",
     )
 
 
@@ -126,15 +135,24 @@ class TreatyQA:
         detected = lang or detect_language(text).lang
         search_lang = detected if detected in LANGUAGES else "ru"
         with self._lock:  # the embedded store and the model are shared by all threads
+            if self._store is None:  # closed: the store would silently reopen (and relock) on use
+                raise _closed_index()
             result = self._pipelines[mode].run(pipeline_inputs(mode, text, search_lang))
         answer = build_answer(text, detected, result["fusion"]["documents"], self.agreement, top_k, self.abstention)
         elapsed = (time.perf_counter() - started) * 1000
         return Answer(**{**answer.__dict__, "timings_ms": {"total": elapsed}})
 
+    @property
+    def closed(self) -> bool:
+        return getattr(self, "_store", None) is None
+
     def close(self) -> None:
-        store, self._store = getattr(self, "_store", None), None
-        if store is not None:
-            store.close()
+        """Release the store (and its lock on the index folder); ``ask`` then raises :class:`IndexUnavailable`."""
+        lock = getattr(self, "_lock", None) or contextlib.nullcontext()
+        with lock:  # not in the middle of someone's ask
+            store, self._store = getattr(self, "_store", None), None
+            if store is not None:
+                store.close()
 
     def __enter__(self) -> TreatyQA:
         return self

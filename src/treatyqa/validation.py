@@ -7,6 +7,9 @@ import unicodedata
 
 from treatyqa.errors import InvalidQuestion
 
+# Script and style bodies and comments are not text: they go whole (unclosed: to the end, as
+# a browser reads them). Other tags go and their text stays.
+_HIDDEN = re.compile(r"<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)|<!--.*?(?:-->|$)", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^<>]{0,300}>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")
@@ -16,10 +19,13 @@ def clean_question(text: str) -> str:
     """Plain text for retrieval: markup tags and control characters removed, spaces folded.
 
     The question is only ever searched for, never executed or rendered; tags go because
-    they are not words of the question.
+    they are not words of the question, and so do the contents of ``<script>`` and
+    ``<style>`` and HTML comments (``<b>Кто</b>`` keeps ``Кто``; ``<script>alert(1)</script>``
+    leaves nothing).
     """
     text = unicodedata.normalize("NFC", text)
     text = _CONTROL.sub(" ", text)
+    text = _HIDDEN.sub(" ", text)
     text = _TAG.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
 

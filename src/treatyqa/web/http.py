@@ -243,7 +243,7 @@ def create_api(qa: Any, auth: str | None = None) -> FastAPI:
     @app.get("/api/health", response_model=HealthResponse, tags=["service"], summary="Is the index loaded?")
     def health() -> Any:
         current = app.state.qa
-        if current is None:
+        if current is None or getattr(current, "closed", False):
             return JSONResponse({"status": "unavailable"}, status_code=503)
         agreement = getattr(current, "agreement", None)
         collection = getattr(current, "collection", None)
