@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from haystack import Document
 
@@ -21,6 +23,7 @@ from treatyqa.domain import LANGUAGES, Agreement, Citation
 DATA = Path(__file__).resolve().parent / "data"
 QUESTIONS_FILE = DATA / "clause_questions.jsonl"
 OUT_OF_SCOPE_FILE = DATA / "out_of_scope.jsonl"
+T = TypeVar("T")
 LEVELS = ("article", "clause", "item", "question", "offtopic")
 
 
@@ -88,20 +91,26 @@ class QuestionFileError(ValueError):
     pass
 
 
-def question_documents(agreement: Agreement, path: Path = QUESTIONS_FILE) -> list[Document]:
-    """Documents for the questions written per clause (``indexing/data/clause_questions.jsonl``)."""
-    known = set(agreement.citations())
-    docs: list[Document] = []
+def _records(path: Path, read: Callable[[dict], T]) -> Iterator[tuple[int, T]]:
+    """``read`` applied to each JSON line, with the file and line named on any error."""
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
-            cit = Citation(int(rec["article"]), rec.get("paragraph"), rec.get("item"))
-            lang = rec["lang"]
-            question = rec["question"].strip()
-        except (ValueError, KeyError, TypeError) as exc:
+            yield lineno, read(json.loads(line))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise QuestionFileError(f"{path}:{lineno}: malformed line ({exc})") from exc
+
+
+def _question_record(rec: dict) -> tuple[Citation, str, str]:
+    return Citation(int(rec["article"]), rec.get("paragraph"), rec.get("item")), rec["lang"], rec["question"].strip()
+
+
+def question_documents(agreement: Agreement, path: Path = QUESTIONS_FILE) -> list[Document]:
+    """Documents for the questions written per clause (``indexing/data/clause_questions.jsonl``)."""
+    known = set(agreement.citations())
+    docs: list[Document] = []
+    for lineno, (cit, lang, question) in _records(path, _question_record):
         if cit.clause not in known or lang not in LANGUAGES or not question:
             raise QuestionFileError(f"{path}:{lineno}: unknown clause {cit.key()} or language {lang!r}")
         clause = agreement[lang].clause(cit)
@@ -115,14 +124,7 @@ def question_documents(agreement: Agreement, path: Path = QUESTIONS_FILE) -> lis
 
 def out_of_scope_documents(path: Path = OUT_OF_SCOPE_FILE) -> list[Document]:
     docs: list[Document] = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-            lang, question = rec["lang"], rec["question"].strip()
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise QuestionFileError(f"{path}:{lineno}: malformed line ({exc})") from exc
+    for lineno, (lang, question) in _records(path, lambda rec: (rec["lang"], rec["question"].strip())):
         if lang not in LANGUAGES or not question:
             raise QuestionFileError(f"{path}:{lineno}: unknown language {lang!r} or empty question")
         meta = {"lang": lang, "level": "offtopic", "article": None, "paragraph": None, "item": None, "context": ""}
