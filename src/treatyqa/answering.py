@@ -39,6 +39,8 @@ class Abstention:
         if top is None:
             return True
         dense = top.meta.get("dense", 0.0)
+        if not dense and not top.meta.get("offtopic"):
+            return False  # no dense evidence (lexical-only retrieval): nothing to judge by
         margin = self.offtopic_margin.get(lang, self.default_margin)
         return top.meta.get("offtopic", 0.0) - dense > margin
 
