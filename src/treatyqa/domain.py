@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from treatyqa.textclean import split_sentences
+
 LANGUAGES = ("kk", "ru")
 
 
@@ -78,8 +80,6 @@ class Clause:
 
     def segments(self) -> tuple[str, ...]:
         """The units a highlight can point at: list items and the sentences of other lines."""
-        from treatyqa.textclean import split_sentences
-
         out: list[str] = []
         for line in self.lines:
             if line in self.items:
