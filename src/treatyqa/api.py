@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from treatyqa import offline as _offline  # noqa: F401
@@ -140,7 +141,7 @@ class TreatyQA:
             result = self._pipelines[mode].run(pipeline_inputs(mode, text, search_lang))
         answer = build_answer(text, detected, result["fusion"]["documents"], self.agreement, top_k, self.abstention)
         elapsed = (time.perf_counter() - started) * 1000
-        return Answer(**{**answer.__dict__, "timings_ms": {"total": elapsed}})
+        return replace(answer, timings_ms={"total": elapsed})
 
     @property
     def closed(self) -> bool:

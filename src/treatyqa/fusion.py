@@ -9,7 +9,7 @@ Russian question can win through the Russian text and still cite both versions.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from haystack import Document
 
@@ -35,7 +35,6 @@ class ClauseScore:
     article_lexical: float = 0.0
     fused: float = 0.0
     offtopic: float = 0.0  # the query's best dense match among out-of-scope questions
-    evidence: dict[str, float] = field(default_factory=dict)  # doc id -> its score
 
 
 def _clause_of(doc: Document) -> Citation:
@@ -73,7 +72,6 @@ def fuse(
             entry = per_clause.get(clause)
             if entry is None:
                 continue
-            entry.evidence[doc.id] = max(entry.evidence.get(doc.id, 0.0), score)
             if source == "dense":
                 entry.dense = max(entry.dense, score)
             else:
