@@ -11,17 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import statistics
 import sys
 import time
 
 from treatyqa import offline as _offline  # noqa: F401
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def main() -> int:
@@ -31,6 +24,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from eval.gold import default_gold_paths, load_gold
+    from eval.metrics import latency_summary
     from treatyqa.api import TreatyQA
     from treatyqa.settings import Settings
 
@@ -50,13 +44,14 @@ def main() -> int:
             qa.ask(text, mode=args.mode)
             latencies.append((time.perf_counter() - t) * 1000)
     qa.close()
+    summary = latency_summary(latencies)  # the same percentiles as python -m eval.run
     result = {
         "mode": args.mode,
         "questions": len(latencies),
         "startup_s": round(startup, 2),
-        "p50_ms": round(percentile(latencies, 50), 1),
-        "p95_ms": round(percentile(latencies, 95), 1),
-        "mean_ms": round(statistics.fmean(latencies), 1),
+        "p50_ms": round(summary["p50"], 1),
+        "p95_ms": round(summary["p95"], 1),
+        "mean_ms": round(summary["mean"], 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     print(json.dumps(result))
