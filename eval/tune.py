@@ -5,7 +5,9 @@
 
 Each dev question is retrieved once (dense and lexical candidates, as the hybrid pipeline
 sees them); every setting is then scored offline with the same fusion code the API runs.
-The test split is never read here.
+The abstention rule is fitted on the questions stored in the index (indexing/data: written
+for a clause, or out of scope), each held out from its own neighbours, and its threshold
+is placed on the dev questions. The test split is never read here.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import argparse
 import itertools
 import json
 import logging
+import math
 import sys
 from dataclasses import asdict
 from datetime import date
+
+import numpy as np
 
 from treatyqa import offline as _offline  # noqa: F401
 
@@ -28,11 +33,12 @@ logger = logging.getLogger("eval.tune")
 LEXICAL = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
 ARTICLE = (0.0, 0.1, 0.2, 0.3)
 ARTICLE_LEXICAL = (0.0, 0.3, 0.6, 1.0)
-MARGIN = (-0.03, -0.025, -0.02, -0.015, -0.01, -0.005, 0.0, 0.005, 0.01, 0.015, 0.02, 0.03, 1.0)
+THRESHOLDS = tuple(round(0.2 + 0.05 * i, 2) for i in range(15))  # abstain above this probability
 
 
 def collect(qa, gold):
     """Dense and lexical candidates per question, from the hybrid pipeline's retrievers."""
+    from treatyqa.abstention import AbstentionFeatures, offtopic_gap
     from treatyqa.language import detect_language
     from treatyqa.retrieval import pipeline_inputs
 
@@ -44,7 +50,9 @@ def collect(qa, gold):
         out = pipeline.run(
             pipeline_inputs("hybrid", q.question, lang), include_outputs_from={"dense_retriever", "lexical_retriever"}
         )
-        rows.append((q, out["dense_retriever"]["documents"], out["lexical_retriever"]["documents"]))
+        dense = out["dense_retriever"]["documents"]
+        features = AbstentionFeatures(offtopic_gap(dense), qa.vocabulary.unknown_share(q.question, lang))
+        rows.append((q, dense, out["lexical_retriever"]["documents"], features))
     return rows
 
 
@@ -52,7 +60,7 @@ def score_weights(rows, clauses, weights) -> dict[str, tuple[float, float]]:
     from treatyqa.fusion import fuse
 
     hits: dict[str, list[tuple[bool, bool, float]]] = {"kk": [], "ru": []}
-    for q, dense, lexical in rows:
+    for q, dense, lexical, _ in rows:
         if not q.citations:
             continue
         ranked = [e.citation for e in fuse(dense, lexical, clauses, weights)]
@@ -75,30 +83,70 @@ def tune_weights(rows, clauses):
     return results
 
 
-def tune_abstention(rows, clauses, weights):
-    """Per language: the margin with the best F1 on unanswerable questions, then fewest
-    false abstentions."""
-    from treatyqa.answering import Abstention
-    from treatyqa.fusion import fuse
+def anchor_features(qa):
+    """(language, unanswerable, features) for every question the index holds, each scored
+    as if it were new: its own document is dropped from its neighbours and its own stems
+    from the vocabulary. These are the training examples of the abstention rule."""
+    from indexing.documents import out_of_scope_documents, question_documents
+    from treatyqa.abstention import AbstentionFeatures, offtopic_gap
+    from treatyqa.retrieval import pipeline_inputs
 
-    tops: dict[str, list[tuple[bool, float]]] = {"kk": [], "ru": []}
-    for q, dense, lexical in rows:
-        top = fuse(dense, lexical, clauses, weights)[0]
-        tops[q.lang].append((not q.citations, top.offtopic - top.dense))
-    margins: dict[str, float] = {}
-    counts: dict[str, dict[str, float]] = {}
-    for lang, values in tops.items():
+    pipeline = qa._pipelines["dense"]
+    out = []
+    for doc in question_documents(qa.agreement) + out_of_scope_documents():
+        lang, text = doc.meta["lang"], doc.content
+        result = pipeline.run(pipeline_inputs("dense", text, lang), include_outputs_from={"dense_retriever"})
+        dense = [d for d in result["dense_retriever"]["documents"] if d.content != text]
+        own = text if doc.meta["level"] == "question" else None
+        features = AbstentionFeatures(offtopic_gap(dense), qa.vocabulary.unknown_share(text, lang, held_out=own))
+        out.append((lang, doc.meta["level"] == "offtopic", features))
+    return out
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 3000) -> tuple[np.ndarray, float]:
+    """Class-balanced, L2-regularised logistic regression by gradient descent on
+    standardised features; returns the weights and bias for the raw features."""
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = np.c_[(x - mean) / std, np.ones(len(x))]
+    sample = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean())) / len(y)
+    w = np.zeros(z.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-z @ w))
+        w -= 0.5 * (z.T @ ((p - y) * sample) + l2 * np.r_[w[:-1], 0.0])
+    coef = w[:-1] / std
+    return coef, float(w[-1] - coef @ mean)
+
+
+def _counts(unanswerable: list[bool], abstained: list[bool]) -> dict[str, float]:
+    tp = sum(u and a for u, a in zip(unanswerable, abstained))
+    fp = sum(a and not u for u, a in zip(unanswerable, abstained))
+    fn = sum(u and not a for u, a in zip(unanswerable, abstained))
+    return {"tp": tp, "fp": fp, "fn": fn, "f1": round(2 * tp / (2 * tp + fp + fn), 3) if tp else 0.0}
+
+
+def tune_abstention(anchors, dev):
+    """Per language: fit the rule on the anchors, then place its threshold where the mean of
+    the F1 on the dev questions and on the anchors is best (ties: fewer false abstentions
+    on dev). Six dev questions per language alone would let one question move the threshold."""
+    from treatyqa.abstention import Abstention, LanguageRule
+
+    vec = lambda f: [f.offtopic_gap, f.unknown_share]  # noqa: E731
+    rules, report = {}, {}
+    for lang in ("kk", "ru"):
+        train = [(u, f) for l, u, f in anchors if l == lang]
+        coef, bias = fit_logistic(np.array([vec(f) for _, f in train]), np.array([float(u) for u, _ in train]))
+        held = [(u, f) for l, u, f in dev if l == lang]
         best = None
-        for margin in MARGIN:
-            decide = [(u, gap > margin) for u, gap in values]
-            tp = sum(u and a for u, a in decide)
-            fp = sum(a and not u for u, a in decide)
-            fn = sum(u and not a for u, a in decide)
-            f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-            if best is None or (f1, -fp) > best[0]:
-                best = ((f1, -fp), margin, {"tp": tp, "fp": fp, "fn": fn, "f1": round(f1, 3)})
-        margins[lang], counts[lang] = best[1], best[2]
-    return Abstention(offtopic_margin=margins), counts
+        for threshold in THRESHOLDS:
+            shift = math.log(threshold / (1 - threshold))
+            rule = LanguageRule(round(float(coef[0]), 3), round(float(coef[1]), 3), round(bias - shift, 3))
+            on_dev = _counts([u for u, _ in held], [rule.score(f) > 0 for _, f in held])
+            on_anchors = _counts([u for u, _ in train], [rule.score(f) > 0 for _, f in train])
+            key = (round((on_dev["f1"] + on_anchors["f1"]) / 2, 3), -on_dev["fp"], -abs(threshold - 0.5))
+            if best is None or key > best[0]:
+                best = (key, rule, {"dev": on_dev, "anchors": on_anchors, "threshold": threshold})
+        rules[lang], report[lang] = best[1], best[2]
+    return Abstention(rules), report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,12 +161,15 @@ def main(argv: list[str] | None = None) -> int:
     with TreatyQA() as qa:
         clauses = list(qa.agreement.citations())
         rows = collect(qa, gold)
+        anchors = anchor_features(qa)
     ranked = tune_weights(rows, clauses)
     for key, weights, m in ranked[:8]:
         print(f"{asdict(weights)}  " + "  ".join(f"{l}: R@1 {v[0]:.3f} R@3 {v[1]:.3f} MRR {v[2]:.3f}" for l, v in m.items()))
     _, weights, metrics = ranked[0]
-    rule, counts = tune_abstention(rows, clauses, weights)
-    print(f"chosen weights {asdict(weights)}; abstention {asdict(rule)} on dev: {counts}")
+    rule, counts = tune_abstention(anchors, [(q.lang, not q.citations, f) for q, _, _, f in rows])
+    print(f"chosen weights {asdict(weights)}")
+    for lang, rep in counts.items():
+        print(f"abstention {lang}: {asdict(rule.rules[lang])} at p > {rep['threshold']}; dev {rep['dev']}; anchors {rep['anchors']}")
     if args.write:
         CALIBRATION_FILE.write_text(
             json.dumps(

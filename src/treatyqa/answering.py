@@ -1,8 +1,6 @@
-"""From ranked clauses to an answer: citations, both texts, the highlighted sentence, abstention."""
+"""From ranked clauses to an answer: citations, both texts, the highlighted sentence, the message."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from haystack import Document
 
@@ -23,26 +21,6 @@ MESSAGES = {
         "ru": "Вопрос, похоже, не на казахском и не на русском языке (определен язык: {lang}); результаты даны с русскими обозначениями.",
     },
 }
-
-
-@dataclass(frozen=True)
-class Abstention:
-    """When the agreement does not answer: the question lies closer to an out-of-scope
-    question than to the best clause by more than the margin of its language (Kazakh and
-    Russian similarities run on different scales). Calibrated on the development gold set
-    (``python -m eval.tune``)."""
-
-    offtopic_margin: dict[str, float] = field(default_factory=dict)
-    default_margin: float = 0.01
-
-    def abstain(self, top: Document | None, lang: str = "ru") -> bool:
-        if top is None:
-            return True
-        dense = top.meta.get("dense", 0.0)
-        if not dense and not top.meta.get("offtopic"):
-            return False  # no dense evidence (lexical-only retrieval): nothing to judge by
-        margin = self.offtopic_margin.get(lang, self.default_margin)
-        return top.meta.get("offtopic", 0.0) - dense > margin
 
 
 def _segment_index(clause: Clause, question_terms: set[str], lang: str) -> int:
@@ -79,7 +57,7 @@ def build_answer(
     ranked: list[Document],
     agreement: Agreement,
     top_k: int,
-    abstention: Abstention,
+    abstained: bool,
 ) -> Answer:
     label_lang = lang if lang in LANGUAGES else "ru"
     hits = []
@@ -99,7 +77,6 @@ def build_answer(
                 highlight_text=highlight,
             )
         )
-    abstained = abstention.abstain(ranked[0] if ranked else None, label_lang)
     key = "abstained" if abstained else "answered"
     message = MESSAGES[key][label_lang]
     if lang not in LANGUAGES:

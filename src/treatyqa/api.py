@@ -20,7 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from treatyqa import offline as _offline  # noqa: F401
-from treatyqa.answering import Abstention, build_answer
+from treatyqa.abstention import Abstention, AbstentionFeatures, Vocabulary
+from treatyqa.answering import build_answer
 from treatyqa.components.clause_fusion import MODES
 from treatyqa.corpus import load_agreement
 from treatyqa.domain import LANGUAGES, Answer
@@ -41,7 +42,7 @@ CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
 
 def load_calibration(path: Path = CALIBRATION_FILE) -> tuple[dict[str, float], Abstention]:
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    return data.get("weights", {}), Abstention(**data.get("abstention", {}))
+    return data.get("weights", {}), Abstention.from_dict(data.get("abstention", {}))
 
 
 def _missing_index(others: list[str]) -> IndexUnavailable:
@@ -109,6 +110,7 @@ class TreatyQA:
         for pipeline in self._pipelines.values():
             pipeline.warm_up()
         connect_store(self.settings, self._store, embedding_dim(self._pipelines["dense"]))
+        self.vocabulary = Vocabulary.from_documents(self._store.filter_documents())
         preload()
         self._lock = threading.Lock()
         atexit.register(self.close)
@@ -139,9 +141,17 @@ class TreatyQA:
             if self._store is None:  # closed: the store would silently reopen (and relock) on use
                 raise _closed_index()
             result = self._pipelines[mode].run(pipeline_inputs(mode, text, search_lang))
-        answer = build_answer(text, detected, result["fusion"]["documents"], self.agreement, top_k, self.abstention)
+        ranked = result["fusion"]["documents"]
+        abstained = self.abstention.abstain(self.abstention_features(text, search_lang, ranked), search_lang)
+        answer = build_answer(text, detected, ranked, self.agreement, top_k, abstained)
         elapsed = (time.perf_counter() - started) * 1000
         return replace(answer, timings_ms={"total": elapsed})
+
+    def abstention_features(self, text: str, lang: str, ranked: list) -> AbstentionFeatures | None:
+        gap = ranked[0].meta.get("offtopic_gap") if ranked else None
+        if gap is None:  # no dense evidence (lexical-only retrieval): nothing to judge by
+            return None
+        return AbstentionFeatures(gap, self.vocabulary.unknown_share(text, lang))
 
     @property
     def closed(self) -> bool:

@@ -34,7 +34,6 @@ class ClauseScore:
     article_dense: float = 0.0
     article_lexical: float = 0.0
     fused: float = 0.0
-    offtopic: float = 0.0  # the query's best dense match among out-of-scope questions
 
 
 def _clause_of(doc: Document) -> Citation:
@@ -54,14 +53,11 @@ def fuse(
     article_lex: dict[int, float] = {}
     # per clause and list item (None: the clause as a whole), the best evidence of each kind
     by_item: dict[tuple[str, Citation, int | None], float] = {}
-    offtopic = 0.0
 
     for source, docs, norm in (("dense", dense, 1.0), ("lexical", lexical, top_lex)):
         for doc in docs:
             score = (doc.score or 0.0) / norm
-            if doc.meta.get("level") == "offtopic":
-                if source == "dense":
-                    offtopic = max(offtopic, score)
+            if doc.meta.get("level") == "offtopic":  # evidence for abstention only (treatyqa.abstention)
                 continue
             if doc.meta.get("level") == "article":
                 table = article_dense if source == "dense" else article_lex
@@ -81,7 +77,6 @@ def fuse(
 
     ranked = []
     for clause, entry in per_clause.items():
-        entry.offtopic = offtopic
         entry.article_dense = article_dense.get(clause.article, 0.0)
         entry.article_lexical = article_lex.get(clause.article, 0.0)
         entry.fused = (

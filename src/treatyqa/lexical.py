@@ -47,14 +47,24 @@ def _russian_stemmer() -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer("russian")
 
 
-def terms(text: str, lang: str) -> list[str]:
-    """Stemmed content terms of ``text`` in ``lang`` (``kk`` or ``ru``; other codes: ``ru`` rules)."""
-    words = [w for w in _WORD.findall(text.lower().replace("ё", "е"))]
+def _content_words(text: str, lang: str) -> list[str]:
     stop = STOPWORDS.get(lang, STOPWORDS["ru"])
-    words = [w for w in words if w not in stop]
+    return [w for w in _WORD.findall(text.lower().replace("ё", "е")) if w not in stop]
+
+
+def stems(text: str, lang: str) -> list[str]:
+    """One stem per content word: the Kazakh prefix or the Russian Snowball stem."""
+    words = _content_words(text, lang)
     if lang == "kk":
         return [w[:KK_PREFIX] for w in words]
-    return _russian_stemmer().stemWords(words) + ["^" + w[:RU_PREFIX] for w in words]
+    return _russian_stemmer().stemWords(words)
+
+
+def terms(text: str, lang: str) -> list[str]:
+    """Stemmed content terms of ``text`` in ``lang`` (``kk`` or ``ru``; other codes: ``ru`` rules)."""
+    if lang == "kk":
+        return stems(text, lang)
+    return stems(text, lang) + ["^" + w[:RU_PREFIX] for w in _content_words(text, lang)]
 
 
 def term_index(term: str) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 
 from haystack import Document, component, default_from_dict, default_to_dict
 
+from treatyqa.abstention import offtopic_gap
 from treatyqa.domain import Citation
 from treatyqa.fusion import FusionWeights, fuse
 
@@ -17,8 +18,8 @@ MODES = ("hybrid", "dense", "lexical")
 class ClauseFusion:
     """Ranks clauses by the evidence of the documents that point at them, in any language.
 
-    Outputs one Document per clause (``meta``: article, paragraph, item, score parts),
-    best first. Usage:
+    Outputs one Document per clause (``meta``: article, paragraph, item, score parts and
+    the question's ``offtopic_gap``, None without dense evidence), best first. Usage:
 
     >>> fusion = ClauseFusion(clauses=[[5, 3], [9, None]], mode="dense")
     >>> d = Document(content="…", meta={"article": 9, "paragraph": None, "level": "clause"}, score=0.8)
@@ -47,6 +48,7 @@ class ClauseFusion:
         if lang is not None:  # lexical evidence counts in the question's language only
             lexical = [d for d in lexical if d.meta.get("lang") == lang]
         ranked = fuse(dense, lexical, (Citation(a, p) for a, p in self.clauses), self.weights)
+        gap = offtopic_gap(dense)
         out = []
         for entry in ranked:
             cit = entry.citation
@@ -62,7 +64,7 @@ class ClauseFusion:
                         "lexical": entry.lexical,
                         "article_dense": entry.article_dense,
                         "article_lexical": entry.article_lexical,
-                        "offtopic": entry.offtopic,
+                        "offtopic_gap": gap,
                     },
                     score=entry.fused,
                 )

@@ -1,0 +1,111 @@
+"""Whether the agreement answers a question at all: two features and a linear rule per language.
+
+- ``offtopic_gap``: how much closer the question lies to the out-of-scope staff questions in
+  the index than to the agreement (dense similarity, mean of the three nearest of each);
+- ``unknown_share``: the share of the question's stems that occur nowhere in what the
+  index knows the agreement to answer (its text and the questions written for its clauses).
+
+The rule abstains when ``w_gap * gap + w_unknown * unknown + bias > 0``. ``python -m
+eval.tune`` fits the weights on the index's own questions (each held out from its own
+neighbours) and places the threshold on the development gold set; they are stored in
+``treatyqa/calibration.json``.
+
+>>> rule = Abstention({"ru": LanguageRule(offtopic_gap=40.0, unknown_share=4.0, bias=-1.0)})
+>>> rule.abstain(AbstentionFeatures(offtopic_gap=0.02, unknown_share=0.5), "ru")
+True
+>>> rule.abstain(AbstentionFeatures(offtopic_gap=-0.05, unknown_share=0.0), "ru")
+False
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from haystack import Document
+
+from treatyqa.lexical import stems
+
+NEIGHBOURS = 3  # one lucky out-of-scope neighbour should not decide alone
+ANSWERING_LEVELS = ("article", "clause", "item", "question")
+CLAUSE_LEVELS = ("clause", "item", "question")
+
+
+@dataclass(frozen=True)
+class AbstentionFeatures:
+    offtopic_gap: float
+    unknown_share: float
+
+
+@dataclass(frozen=True)
+class LanguageRule:
+    offtopic_gap: float
+    unknown_share: float
+    bias: float
+
+    def score(self, features: AbstentionFeatures) -> float:
+        return self.offtopic_gap * features.offtopic_gap + self.unknown_share * features.unknown_share + self.bias
+
+
+# Until calibrated: the question is nearer to out-of-scope questions than to any clause.
+DEFAULT_RULE = LanguageRule(offtopic_gap=1.0, unknown_share=0.0, bias=0.0)
+
+
+@dataclass(frozen=True)
+class Abstention:
+    rules: dict[str, LanguageRule] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Abstention:
+        return cls({lang: LanguageRule(**rule) for lang, rule in data.get("rules", {}).items()})
+
+    def rule(self, lang: str) -> LanguageRule:
+        return self.rules.get(lang) or self.rules.get("ru") or DEFAULT_RULE
+
+    def abstain(self, features: AbstentionFeatures | None, lang: str) -> bool:
+        """``features`` is None when there was no dense evidence (lexical-only retrieval)."""
+        return features is not None and self.rule(lang).score(features) > 0
+
+
+def offtopic_gap(dense: list[Document], k: int = NEIGHBOURS) -> float | None:
+    """Mean similarity of the ``k`` nearest out-of-scope questions minus that of the ``k``
+    nearest clause-level documents; a neighbour missing from the candidates counts at the
+    weakest candidate's score (it is no nearer than that). None without candidates."""
+    if not dense:
+        return None
+    floor = min(d.score or 0.0 for d in dense)
+
+    def nearest(levels: tuple[str, ...]) -> float:
+        scores = sorted((d.score or 0.0 for d in dense if d.meta.get("level") in levels), reverse=True)[:k]
+        return sum(scores + [floor] * (k - len(scores))) / k
+
+    return nearest(("offtopic",)) - nearest(CLAUSE_LEVELS)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """How many answering documents of each language contain each stem."""
+
+    counts: dict[str, Counter[str]]
+
+    @classmethod
+    def from_documents(cls, documents: Iterable[Document]) -> Vocabulary:
+        counts: dict[str, Counter[str]] = {}
+        for doc in documents:
+            if doc.meta.get("level") in ANSWERING_LEVELS and doc.content:
+                lang = doc.meta.get("lang")
+                counts.setdefault(lang, Counter()).update(set(stems(doc.content, lang)))
+        return cls(counts)
+
+    def unknown_share(self, question: str, lang: str, held_out: str | None = None) -> float:
+        """Share of the question's stems that no answering document contains. ``held_out``:
+        a document's text whose own stems do not count (to score a document's question
+        as if it were new)."""
+        words = set(stems(question, lang))
+        if not words:
+            return 0.0
+        counts = self.counts.get(lang, Counter())
+        own = set(stems(held_out, lang)) if held_out else set()
+        return sum(1 for w in words if counts[w] - (w in own) <= 0) / len(words)
+

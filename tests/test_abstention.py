@@ -1,0 +1,105 @@
+"""The abstention features and rule: pure functions on hand-made documents, then the
+calibrated rule on the real index."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from haystack import Document
+
+from treatyqa.abstention import (
+    Abstention,
+    AbstentionFeatures,
+    LanguageRule,
+    Vocabulary,
+    offtopic_gap,
+)
+from treatyqa.answering import MESSAGES
+from treatyqa.api import CALIBRATION_FILE, load_calibration
+
+
+def doc(level: str, score: float, content: str = "x", lang: str = "ru") -> Document:
+    return Document(content=content, meta={"level": level, "lang": lang}, score=score)
+
+
+def test_offtopic_gap_is_the_difference_of_the_three_nearest_means():
+    dense = [doc("question", 0.95), doc("offtopic", 0.93), doc("clause", 0.91), doc("offtopic", 0.90),
+             doc("item", 0.89), doc("article", 0.99), doc("offtopic", 0.84)]
+    # articles are not clause-level evidence; offtopic (0.93+0.90+0.84)/3, clause-level (0.95+0.91+0.89)/3
+    assert offtopic_gap(dense) == pytest.approx((0.93 + 0.90 + 0.84) / 3 - (0.95 + 0.91 + 0.89) / 3)
+
+
+def test_missing_neighbours_count_at_the_weakest_candidate():
+    dense = [doc("clause", 0.9), doc("question", 0.8), doc("clause", 0.7), doc("offtopic", 0.75), doc("clause", 0.6)]
+    assert offtopic_gap(dense) == pytest.approx((0.75 + 0.6 + 0.6) / 3 - (0.9 + 0.8 + 0.7) / 3)
+    assert offtopic_gap([]) is None
+
+
+def test_unknown_share_counts_stems_no_answering_document_contains():
+    vocabulary = Vocabulary.from_documents(
+        [
+            doc("clause", 1, "Запрос об оказании содействия направляется в письменной форме"),
+            doc("question", 1, "Кто оплачивает командировку?"),
+            doc("offtopic", 1, "Какой оклад у инспектора?"),  # out of scope: not vocabulary
+            doc("clause", 1, "Сұрау салу жазбаша нысанда жіберіледі", lang="kk"),
+        ]
+    )
+    assert vocabulary.unknown_share("В какой форме направляется запрос?", "ru") == 0.0
+    assert vocabulary.unknown_share("Какой оклад у инспектора?", "ru") == 1.0
+    assert vocabulary.unknown_share("Запросы оплачивает инспектор", "ru") == pytest.approx(1 / 3)
+    assert vocabulary.unknown_share("Сұрау қалай жіберіледі?", "kk") == 0.0
+    assert vocabulary.unknown_share("?!", "ru") == 0.0
+    # a stored question scored as if new: its own words do not count as known
+    assert vocabulary.unknown_share("Кто оплачивает командировку?", "ru", held_out="Кто оплачивает командировку?") == 1.0
+
+
+def test_rule_abstains_above_zero_and_never_without_dense_evidence():
+    rule = Abstention({"ru": LanguageRule(offtopic_gap=100.0, unknown_share=4.0, bias=-1.0)})
+    assert rule.abstain(AbstentionFeatures(0.0, 0.3), "ru")  # 1.2 - 1 > 0
+    assert not rule.abstain(AbstentionFeatures(0.0, 0.2), "ru")  # 0.8 - 1 < 0
+    assert rule.abstain(AbstentionFeatures(0.02, 0.0), "kk")  # no kk rule: the ru one applies
+    assert not rule.abstain(None, "ru")
+
+
+def test_calibration_file_holds_a_rule_per_language():
+    data = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
+    _, abstention = load_calibration()
+    assert set(abstention.rules) == {"kk", "ru"}
+    assert abstention == Abstention.from_dict(data["abstention"])
+    for rule in abstention.rules.values():
+        # nearer to out-of-scope questions, and more unknown words, both push towards abstaining
+        assert rule.offtopic_gap > 0 and rule.unknown_share > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Какой оклад положен участковому инспектору полиции в Алматы?", "ru"),
+        ("Алматыдағы учаскелік полиция инспекторының жалақысы қанша?", "kk"),
+        ("Сколько стоит билет на поезд из Москвы в Астану?", "ru"),
+    ],
+)
+def test_questions_the_agreement_does_not_answer_abstain(qa, question, lang):
+    answer = qa.ask(question)
+    assert answer.abstained and answer.message == MESSAGES["abstained"][lang]
+    assert answer.hits  # the nearest clauses are still shown
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Что должен содержать запрос о содействии?",
+        "Көмек көрсету туралы сұрау салуда не көрсетілуі керек?",
+        "Кто несёт расходы по выполнению соглашения?",
+    ],
+)
+def test_questions_it_answers_do_not_abstain(qa, question):
+    assert not qa.ask(question).abstained
+
+
+@pytest.mark.slow
+def test_lexical_only_retrieval_never_abstains(qa):
+    assert not qa.ask("Какой оклад положен участковому инспектору полиции в Алматы?", mode="lexical").abstained
