@@ -52,19 +52,23 @@ def _content_words(text: str, lang: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower().replace("ё", "е")) if w not in stop]
 
 
-def stems(text: str, lang: str) -> list[str]:
-    """One stem per content word: the Kazakh prefix or the Russian Snowball stem."""
-    words = _content_words(text, lang)
+def _stem_words(words: list[str], lang: str) -> list[str]:
     if lang == "kk":
         return [w[:KK_PREFIX] for w in words]
     return _russian_stemmer().stemWords(words)
 
 
+def stems(text: str, lang: str) -> list[str]:
+    """One stem per content word: the Kazakh prefix or the Russian Snowball stem."""
+    return _stem_words(_content_words(text, lang), lang)
+
+
 def terms(text: str, lang: str) -> list[str]:
     """Stemmed content terms of ``text`` in ``lang`` (``kk`` or ``ru``; other codes: ``ru`` rules)."""
+    words = _content_words(text, lang)
     if lang == "kk":
-        return stems(text, lang)
-    return stems(text, lang) + ["^" + w[:RU_PREFIX] for w in _content_words(text, lang)]
+        return _stem_words(words, lang)
+    return _stem_words(words, lang) + ["^" + w[:RU_PREFIX] for w in words]
 
 
 def term_index(term: str) -> int:
