@@ -4,8 +4,9 @@ Four levels per language, each pointing at a citation identity:
 ``article`` (the whole article), ``clause`` (a numbered paragraph or an unnumbered
 article body), ``item`` (one list item, with its lead-in as context) and ``question``
 (questions written for a clause, indexed so that a user's question can meet a stored one).
-A fifth level, ``offtopic``, holds staff questions the agreement does not answer: a user's
-question that lies closer to them than to any clause is answered with an abstention.
+A fifth level, ``offtopic``, holds staff questions the agreement does not answer: how much
+nearer a user's question lies to them than to the clauses is one input of the abstention
+rule (``treatyqa.abstention``).
 """
 
 from __future__ import annotations
