@@ -142,7 +142,7 @@ class TreatyQA:
                 raise _closed_index()
             result = self._pipelines[mode].run(pipeline_inputs(mode, text, search_lang))
         ranked = result["fusion"]["documents"]
-        abstained = self.abstention.abstain(self.abstention_features(text, search_lang, ranked), search_lang)
+        abstained = self.abstention.abstain(self.abstention_features(text, detected, ranked), search_lang)
         answer = build_answer(text, detected, ranked, self.agreement, top_k, abstained)
         elapsed = (time.perf_counter() - started) * 1000
         return replace(answer, timings_ms={"total": elapsed})
@@ -151,7 +151,10 @@ class TreatyQA:
         gap = ranked[0].meta.get("offtopic_gap") if ranked else None
         if gap is None:  # no dense evidence (lexical-only retrieval): nothing to judge by
             return None
-        return AbstentionFeatures(gap, self.vocabulary.unknown_share(text, lang))
+        # every word of a question in a third language is unknown to the kk/ru vocabulary;
+        # that says nothing about the agreement, so only the dense gap decides there
+        unknown = self.vocabulary.unknown_share(text, lang) if lang in LANGUAGES else 0.0
+        return AbstentionFeatures(gap, unknown)
 
     @property
     def closed(self) -> bool:
