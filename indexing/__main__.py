@@ -23,8 +23,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from indexing.build import build_index
 
-    overrides = {"data_dir": __import__("pathlib").Path(args.data_dir)} if args.data_dir else {}
-    settings = Settings.from_env(**overrides)
+    settings = Settings.from_env(data_dir=args.data_dir or None)
     try:
         report = build_index(settings, rebuild=args.rebuild, progress=lambda msg: print(msg, file=sys.stderr))
     except (TreatyQAError, CorpusError) as exc:

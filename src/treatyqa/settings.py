@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -17,7 +17,8 @@ class Settings:
     """Where the index lives, which model embeds, where the app listens.
 
     Every field has an environment variable (``TREATYQA_*``, ``QDRANT_URL``,
-    ``QDRANT_API_KEY``); ``Settings.from_env(data_dir=...)`` overrides single fields.
+    ``QDRANT_API_KEY``); ``Settings.from_env(data_dir=...)`` overrides single fields, and an
+    override of None keeps the environment's value (so optional CLI flags pass straight in).
     """
 
     data_dir: Path = field(default_factory=lambda: _user_dir("XDG_DATA_HOME", ".local/share"))
@@ -61,5 +62,5 @@ class Settings:
                 values[name] = env[var]
         if env.get("TREATYQA_PORT"):
             values["port"] = int(env["TREATYQA_PORT"])
-        settings = cls(**values)  # type: ignore[arg-type]
-        return replace(settings, **overrides) if overrides else settings
+        values.update({name: value for name, value in overrides.items() if value is not None})
+        return cls(**values)  # type: ignore[arg-type]

@@ -45,12 +45,7 @@ class TreatyRetriever:
         if self._qa is None:
             from treatyqa.api import TreatyQA
 
-            overrides: dict[str, Any] = {}
-            if self.data_dir:
-                overrides["data_dir"] = self.data_dir
-            if self.qdrant_url:
-                overrides["qdrant_url"] = self.qdrant_url
-            self._qa = TreatyQA(Settings.from_env(**overrides))
+            self._qa = TreatyQA(Settings.from_env(data_dir=self.data_dir or None, qdrant_url=self.qdrant_url or None))
 
     @component.output_types(documents=list[Document], answer=dict)
     def run(self, query: str, top_k: int | None = None, lang: str | None = None) -> dict[str, Any]:

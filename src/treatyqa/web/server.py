@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import treatyqa  # noqa: F401  (offline environment variables before gradio is imported)
@@ -189,15 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, help="port (TREATYQA_PORT, default 7860)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env()
-    overrides: dict[str, Any] = {}
-    if args.host:
-        overrides["host"] = args.host
-    if args.port:
-        overrides["port"] = args.port
-    if overrides:
-        settings = replace(settings, **overrides)
-    return serve(settings)
+    return serve(Settings.from_env(host=args.host or None, port=args.port or None))
 
 
 __all__ = ["build_app", "main", "serve"]
