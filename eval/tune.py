@@ -26,7 +26,7 @@ import numpy as np
 from treatyqa import offline as _offline  # noqa: F401
 
 from eval.gold import default_gold_paths, load_gold
-from eval.metrics import first_match_rank
+from eval.metrics import abstention, first_match_rank
 
 logger = logging.getLogger("eval.tune")
 
@@ -118,9 +118,9 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 30
 
 
 def _counts(unanswerable: list[bool], abstained: list[bool]) -> dict[str, float]:
-    tp = sum(u and a for u, a in zip(unanswerable, abstained))
-    fp = sum(a and not u for u, a in zip(unanswerable, abstained))
-    fn = sum(u and not a for u, a in zip(unanswerable, abstained))
+    """Correct, false and missed abstentions, and their F1, from ``eval.metrics.abstention``."""
+    m = abstention(unanswerable, abstained, warn=False)
+    tp, fp, fn = m["correct"], m["abstained"] - m["correct"], m["unanswerable"] - m["correct"]
     return {"tp": tp, "fp": fp, "fn": fn, "f1": round(2 * tp / (2 * tp + fp + fn), 3) if tp else 0.0}
 
 
