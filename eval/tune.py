@@ -38,21 +38,22 @@ THRESHOLDS = tuple(round(0.2 + 0.05 * i, 2) for i in range(15))  # abstain above
 
 def collect(qa, gold):
     """Dense and lexical candidates per question, from the hybrid pipeline's retrievers."""
-    from treatyqa.abstention import AbstentionFeatures, offtopic_gap
-    from treatyqa.language import detect_language
+    from treatyqa.abstention import offtopic_gap, question_features
     from treatyqa.retrieval import pipeline_inputs
 
     pipeline = qa._pipelines["hybrid"]
     rows = []
     for q in gold:
-        lang = detect_language(q.question).lang
-        lang = lang if lang in ("kk", "ru") else "ru"
         out = pipeline.run(
-            pipeline_inputs("hybrid", q.question, lang), include_outputs_from={"dense_retriever", "lexical_retriever"}
+            pipeline_inputs(q.question),
+            include_outputs_from={"normalizer", "dense_retriever", "lexical_retriever", "citations"},
         )
-        dense = out["dense_retriever"]["documents"]
-        features = AbstentionFeatures(offtopic_gap(dense), qa.vocabulary.unknown_share(q.question, lang))
-        rows.append((q, dense, out["lexical_retriever"]["documents"], features))
+        query, dense = out["normalizer"]["query"], out["dense_retriever"]["documents"]
+        langs = query.language.search_langs
+        lexical = [d for d in out["lexical_retriever"]["documents"] if d.meta.get("lang") in langs]
+        # a typed citation is a look-up: never abstained on, whatever the features say
+        features = None if out["citations"]["citations"] else question_features(query, offtopic_gap(dense), qa.vocabulary)
+        rows.append((q, dense, lexical, features))
     return rows
 
 
@@ -95,11 +96,12 @@ def anchor_features(qa):
     out = []
     for doc in question_documents(qa.agreement) + out_of_scope_documents():
         lang, text = doc.meta["lang"], doc.content
-        result = pipeline.run(pipeline_inputs("dense", text, lang), include_outputs_from={"dense_retriever"})
+        result = pipeline.run(pipeline_inputs(text, lang), include_outputs_from={"normalizer", "dense_retriever"})
+        query = result["normalizer"]["query"]
         dense = [d for d in result["dense_retriever"]["documents"] if d.content != text]
         own = text if doc.meta["level"] == "question" else None
-        features = AbstentionFeatures(offtopic_gap(dense), qa.vocabulary.unknown_share(text, lang, held_out=own))
-        out.append((lang, doc.meta["level"] == "offtopic", features))
+        unknown = qa.vocabulary.unknown_share(query.text, query.language.search_langs, held_out=own)
+        out.append((lang, doc.meta["level"] == "offtopic", AbstentionFeatures(offtopic_gap(dense), unknown)))
     return out
 
 
@@ -140,7 +142,7 @@ def tune_abstention(anchors, dev):
         for threshold in THRESHOLDS:
             shift = math.log(threshold / (1 - threshold))
             rule = LanguageRule(round(float(coef[0]), 3), round(float(coef[1]), 3), round(bias - shift, 3))
-            on_dev = _counts([u for u, _ in held], [rule.score(f) > 0 for _, f in held])
+            on_dev = _counts([u for u, _ in held], [f is not None and rule.score(f) > 0 for _, f in held])
             on_anchors = _counts([u for u, _ in train], [rule.score(f) > 0 for _, f in train])
             key = (round((on_dev["f1"] + on_anchors["f1"]) / 2, 3), -on_dev["fp"], -abs(threshold - 0.5))
             if best is None or key > best[0]:

@@ -20,12 +20,15 @@ False
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from haystack import Document
 
-from treatyqa.lexical import stems
+from treatyqa.normalization import NormalizedQuery
+
+from treatyqa.domain import LANGUAGES
+from treatyqa.lexical import STOPWORDS, content_words, stem_words, stems
 
 NEIGHBOURS = 3  # one lucky out-of-scope neighbour should not decide alone
 ANSWERING_LEVELS = ("article", "clause", "item", "question")
@@ -68,6 +71,19 @@ class Abstention:
         return features is not None and self.rule(lang).score(features) > 0
 
 
+def question_features(query: NormalizedQuery, gap: float | None, vocabulary: Vocabulary) -> AbstentionFeatures | None:
+    """The features of a question as it was read; None without dense evidence (lexical-only
+    retrieval): nothing to judge by. Every word of a question in a third language is
+    unknown to the kk/ru vocabulary, which says nothing about the agreement, so only the
+    dense gap decides there."""
+    if gap is None:
+        return None
+    detection = query.language
+    in_scope = detection.lang in LANGUAGES or detection.mixed
+    unknown = vocabulary.unknown_share(query.text, detection.search_langs) if in_scope else 0.0
+    return AbstentionFeatures(gap, unknown)
+
+
 def offtopic_gap(dense: list[Document], k: int = NEIGHBOURS) -> float | None:
     """Mean similarity of the ``k`` nearest out-of-scope questions minus that of the ``k``
     nearest clause-level documents; a neighbour missing from the candidates counts at the
@@ -98,14 +114,20 @@ class Vocabulary:
                 counts.setdefault(lang, Counter()).update(set(stems(doc.content, lang)))
         return cls(counts)
 
-    def unknown_share(self, question: str, lang: str, held_out: str | None = None) -> float:
-        """Share of the question's stems that no answering document contains. ``held_out``:
-        a document's text whose own stems do not count (to score a document's question
-        as if it were new)."""
-        words = set(stems(question, lang))
-        if not words:
+    def unknown_share(self, question: str, lang: str | Sequence[str], held_out: str | None = None) -> float:
+        """Share of the question's stems that no answering document contains; with several
+        languages (a mixed question), a word is known when it is known in any of them.
+        ``held_out``: a document's text whose own stems do not count (to score a
+        document's question as if it were new)."""
+        langs = [lang] if isinstance(lang, str) else list(lang)
+        words = [w for w in content_words(question, langs[0]) if not any(w in STOPWORDS[c] for c in langs)]
+        keys = {tuple(stem_words([w], code)[0] for code in langs) for w in words}
+        if not keys:
             return 0.0
-        counts = self.counts.get(lang, Counter())
-        own = set(stems(held_out, lang)) if held_out else set()
-        return sum(1 for w in words if counts[w] - (w in own) <= 0) / len(words)
+        own = [set(stems(held_out, code)) if held_out else set() for code in langs]
+        counts = [self.counts.get(code, Counter()) for code in langs]
 
+        def known(key: tuple[str, ...]) -> bool:
+            return any(counts[i][stem] - (stem in own[i]) > 0 for i, stem in enumerate(key))
+
+        return sum(1 for key in keys if not known(key)) / len(keys)

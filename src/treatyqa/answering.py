@@ -6,6 +6,7 @@ from haystack import Document
 
 from treatyqa.domain import LANGUAGES, Agreement, Answer, Citation, Clause, Hit
 from treatyqa.lexical import terms
+from treatyqa.normalization import NormalizedQuery
 
 MESSAGES = {
     "answered": {
@@ -53,18 +54,21 @@ def _highlights(clauses: dict[str, Clause], citation: Citation, question: str, l
 
 def build_answer(
     question: str,
-    lang: str,
+    query: NormalizedQuery,
     ranked: list[Document],
     agreement: Agreement,
     top_k: int,
     abstained: bool,
 ) -> Answer:
-    label_lang = lang if lang in LANGUAGES else "ru"
+    """``question`` as the user typed it; ``query`` as it was read (its words pick the
+    highlighted sentence; its language, the labels and the message)."""
+    lang = query.language.lang
+    label_lang = query.language.label_lang
     hits = []
     for doc in ranked[:top_k]:
         citation = Citation(doc.meta["article"], doc.meta["paragraph"], doc.meta.get("item"))
         clauses = agreement.bilingual(citation)
-        highlight = _highlights(clauses, citation, question, lang)
+        highlight = _highlights(clauses, citation, query.text, label_lang)
         hits.append(
             Hit(
                 citation=citation,

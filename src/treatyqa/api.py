@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from treatyqa import offline as _offline  # noqa: F401
-from treatyqa.abstention import Abstention, AbstentionFeatures, Vocabulary
+from treatyqa.abstention import Abstention, Vocabulary, question_features
 from treatyqa.answering import build_answer
 from treatyqa.components.clause_fusion import MODES
 from treatyqa.corpus import load_agreement
@@ -28,7 +28,9 @@ from treatyqa.domain import LANGUAGES, Answer
 from treatyqa.embedding.model import resolve_model
 from treatyqa.embedding.prompts import model_prompts
 from treatyqa.errors import IndexUnavailable, InvalidQuestion
-from treatyqa.language import detect_language, preload
+from treatyqa.language import preload
+from treatyqa.lexicon import Lexicon
+from treatyqa.normalization import NormalizedQuery
 from treatyqa.retrieval import build_retrieval_pipeline, embedding_dim, pipeline_inputs
 from treatyqa.settings import Settings
 from treatyqa.store import connect_store, make_document_store
@@ -92,10 +94,11 @@ class TreatyQA:
         self.abstention = abstention or calibrated_abstention
         weights = weights if weights is not None else calibrated_weights
         say = progress or logger.info
+        plan = plan_index(self.settings, self.agreement)
         if build_if_missing:
             collection = build_index(self.settings, progress=say).collection
         else:
-            collection, others = index_status(self.settings, plan_index(self.settings, self.agreement))
+            collection, others = index_status(self.settings, plan)
             if collection is None:
                 raise _missing_index(others)
         self.collection = collection
@@ -104,13 +107,17 @@ class TreatyQA:
         prompts = model_prompts(self.model)
         self._store = make_document_store(self.settings, collection)
         clauses = list(self.agreement.citations())
+        # the index holds exactly the plan's documents (its identity says so): words read here
+        # rather than from the store
+        self.lexicon = Lexicon.from_documents(plan.documents)
+        self.vocabulary = Vocabulary.from_documents(plan.documents)
         self._pipelines = {
-            mode: build_retrieval_pipeline(self._store, self.model, prompts, clauses, mode, weights) for mode in MODES
+            mode: build_retrieval_pipeline(self._store, self.model, prompts, clauses, self.lexicon, mode, weights)
+            for mode in MODES
         }
         for pipeline in self._pipelines.values():
             pipeline.warm_up()
         connect_store(self.settings, self._store, embedding_dim(self._pipelines["dense"]))
-        self.vocabulary = Vocabulary.from_documents(self._store.filter_documents())
         preload()
         self._lock = threading.Lock()
         atexit.register(self.close)
@@ -135,26 +142,18 @@ class TreatyQA:
                 f"Неизвестный язык {lang!r}: используйте kk или ru.",
             )
         started = time.perf_counter()
-        detected = lang or detect_language(text).lang
-        search_lang = detected if detected in LANGUAGES else "ru"
         with self._lock:  # the embedded store and the model are shared by all threads
             if self._store is None:  # closed: the store would silently reopen (and relock) on use
                 raise _closed_index()
-            result = self._pipelines[mode].run(pipeline_inputs(mode, text, search_lang))
+            result = self._pipelines[mode].run(pipeline_inputs(text, lang), include_outputs_from={"normalizer"})
+        query: NormalizedQuery = result["normalizer"]["query"]
         ranked = result["fusion"]["documents"]
-        abstained = self.abstention.abstain(self.abstention_features(text, detected, ranked), search_lang)
-        answer = build_answer(text, detected, ranked, self.agreement, top_k, abstained)
+        cited = bool(ranked) and ranked[0].meta.get("pinned", False)  # a look-up, not a question
+        features = question_features(query, ranked[0].meta.get("offtopic_gap") if ranked else None, self.vocabulary)
+        abstained = not cited and self.abstention.abstain(features, query.language.label_lang)
+        answer = build_answer(text, query, ranked, self.agreement, top_k, abstained)
         elapsed = (time.perf_counter() - started) * 1000
         return replace(answer, timings_ms={"total": elapsed})
-
-    def abstention_features(self, text: str, lang: str, ranked: list) -> AbstentionFeatures | None:
-        gap = ranked[0].meta.get("offtopic_gap") if ranked else None
-        if gap is None:  # no dense evidence (lexical-only retrieval): nothing to judge by
-            return None
-        # every word of a question in a third language is unknown to the kk/ru vocabulary;
-        # that says nothing about the agreement, so only the dense gap decides there
-        unknown = self.vocabulary.unknown_share(text, lang) if lang in LANGUAGES else 0.0
-        return AbstentionFeatures(gap, unknown)
 
     @property
     def closed(self) -> bool:

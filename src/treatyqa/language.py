@@ -1,9 +1,13 @@
-"""Which language a question is in: Kazakh, Russian, or something else.
+"""Which language a question is in: Kazakh, Russian, both, or something else.
 
-langdetect has no Kazakh profile (it answers ``uk``, ``mk`` or ``ru`` for Kazakh), so
-letters decide first: ә ғ қ ң ө ұ ү һ occur only in Kazakh. Cyrillic text without them is
-settled by lingua, restricted to the Cyrillic languages that could be meant; other
-scripts go to langdetect, which knows many languages.
+The question's own words decide first (:func:`judge_words`): each word the lexicon knows
+as Kazakh or as Russian is evidence, so a Russian question with one Kazakh term stays
+Russian (and is marked mixed), and Kazakh typed without Kazakh letters or in Latin script
+is still Kazakh. Without such evidence, letters decide: ә ғ қ ң ө ұ ү һ occur only in
+Kazakh. Cyrillic text without them is settled by lingua, restricted to the Cyrillic
+languages that could be meant (a Russian function word wins over lingua's guess on short
+questions: lingua takes "Кто платит?" for Macedonian); other scripts go to langdetect,
+which knows many languages but has no Kazakh profile.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from __future__ import annotations
 import logging
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+
+from treatyqa.domain import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +28,37 @@ BELARUSIAN_ONLY = set("ўЎ")
 _lock = threading.Lock()
 
 
+# Russian function words that Bulgarian, Macedonian, Serbian and Ukrainian do not share.
+RUSSIAN_ONLY_WORDS = frozenset(
+    "кто что как где когда почему зачем сколько какой какая какие каких можно нужно ли "
+    "если или это этот эта эти который которая которые является должен должна должны чем "
+    "кого кому чей чья также только ещё еще".split()
+)
+# A language with less than this share of the known words is still "mixed" in.
+MIXED_SHARE = 0.15
+
+
 @dataclass(frozen=True)
 class Detection:
+    """The judgement and its evidence: ``shares`` of the question's known words that are
+    Kazakh and Russian; ``mixed`` when both languages have a real share."""
+
     lang: str  # "kk", "ru", another ISO code, or "und" when there is no text to judge
-    method: str  # "letters", "lingua", "langdetect", "none"
+    method: str  # "words", "letters", "lingua", "langdetect", "given", "none"
+    shares: dict[str, float] = field(default_factory=dict)
+    mixed: bool = False
+
+    @property
+    def search_langs(self) -> tuple[str, ...]:
+        """The languages whose lexical evidence counts for this question."""
+        if self.mixed or (self.lang == "und"):
+            return LANGUAGES
+        return (self.lang,) if self.lang in LANGUAGES else ("ru",)
+
+    @property
+    def label_lang(self) -> str:
+        """The language of the answer's labels and messages (Russian for a third language)."""
+        return self.lang if self.lang in LANGUAGES else "ru"
 
 
 def _is_cyrillic(ch: str) -> bool:
@@ -78,5 +111,21 @@ def detect_language(text: str) -> Detection:
             return Detection("uk", "letters")
         if any(ch in BELARUSIAN_ONLY for ch in letters):
             return Detection("be", "letters")
-        return Detection(_lingua_code(text), "lingua")
+        code = _lingua_code(text)
+        if code not in LANGUAGES and RUSSIAN_ONLY_WORDS & set(text.lower().replace("ё", "е").split()):
+            return Detection("ru", "letters")
+        return Detection(code, "lingua")
     return Detection(_langdetect_code(text), "langdetect")
+
+
+def judge_words(text: str, langs: list[str | None]) -> Detection:
+    """The judgement from the languages of the question's words (None: a word no lexicon
+    knows); falls back to :func:`detect_language` when no word is known."""
+    counts = {lang: langs.count(lang) for lang in LANGUAGES}
+    known = sum(counts.values())
+    if not known:
+        return detect_language(text)
+    shares = {lang: round(n / known, 3) for lang, n in counts.items()}
+    lang = max(LANGUAGES, key=lambda code: (shares[code], code == "kk" and any(ch in KAZAKH_ONLY for ch in text)))
+    mixed = min(shares.values()) >= MIXED_SHARE or (min(counts.values()) > 0 and known <= 3)
+    return Detection(lang, "words", shares, mixed)

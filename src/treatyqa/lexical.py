@@ -21,6 +21,7 @@ import snowballstemmer
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 KK_PREFIX = 4
+KK_LONG_PREFIX = 6  # a second, longer Kazakh term: күшіне (enters into force) is not күшін (its force)
 RU_PREFIX = 5
 
 # Function words that carry no clause-specific meaning (question words included, so that
@@ -47,12 +48,16 @@ def _russian_stemmer() -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer("russian")
 
 
-def _content_words(text: str, lang: str) -> list[str]:
+def russian_stem(word: str) -> str:
+    return _russian_stemmer().stemWord(word)
+
+
+def content_words(text: str, lang: str) -> list[str]:
     stop = STOPWORDS.get(lang, STOPWORDS["ru"])
     return [w for w in _WORD.findall(text.lower().replace("ё", "е")) if w not in stop]
 
 
-def _stem_words(words: list[str], lang: str) -> list[str]:
+def stem_words(words: list[str], lang: str) -> list[str]:
     if lang == "kk":
         return [w[:KK_PREFIX] for w in words]
     return _russian_stemmer().stemWords(words)
@@ -60,15 +65,15 @@ def _stem_words(words: list[str], lang: str) -> list[str]:
 
 def stems(text: str, lang: str) -> list[str]:
     """One stem per content word: the Kazakh prefix or the Russian Snowball stem."""
-    return _stem_words(_content_words(text, lang), lang)
+    return stem_words(content_words(text, lang), lang)
 
 
 def terms(text: str, lang: str) -> list[str]:
     """Stemmed content terms of ``text`` in ``lang`` (``kk`` or ``ru``; other codes: ``ru`` rules)."""
-    words = _content_words(text, lang)
+    words = content_words(text, lang)
     if lang == "kk":
-        return _stem_words(words, lang)
-    return _stem_words(words, lang) + ["^" + w[:RU_PREFIX] for w in words]
+        return stem_words(words, lang) + ["^" + w[:KK_LONG_PREFIX] for w in words if len(w) > KK_PREFIX]
+    return stem_words(words, lang) + ["^" + w[:RU_PREFIX] for w in words]
 
 
 def term_index(term: str) -> int:
@@ -81,9 +86,11 @@ class SparseVector:
     values: list[float]
 
 
-def query_vector(text: str, lang: str) -> SparseVector:
-    """One unit per distinct query term: the dot product with a document is its BM25 score."""
-    counts = Counter(term_index(t) for t in terms(text, lang))
+def query_vector(text: str, lang: str | Sequence[str]) -> SparseVector:
+    """One unit per distinct query term: the dot product with a document is its BM25 score.
+    Several languages (a mixed question): the union of each language's terms."""
+    langs = [lang] if isinstance(lang, str) else list(lang)
+    counts = Counter(term_index(t) for code in langs for t in terms(text, code))
     indices = sorted(counts)
     return SparseVector(indices, [1.0] * len(indices))
 

@@ -1,4 +1,9 @@
-"""The query-side Haystack pipelines: dense, lexical, or both fused per clause."""
+"""The query-side Haystack pipelines: dense, lexical, or both fused per clause.
+
+Every mode starts with the question as staff type it: ``normalizer`` (script, keyboard,
+typos, language with its evidence) feeds the retrievers, and ``citations`` finds a typed
+citation, whose clauses fusion puts first.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,14 @@ from haystack_integrations.components.retrievers.qdrant import (
 )
 from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 
+from treatyqa.components.citation_lookup import CitationLookup
 from treatyqa.components.clause_fusion import MODES, ClauseFusion
 from treatyqa.components.lexical_text_embedder import LexicalTextEmbedder
+from treatyqa.components.query_normalizer import QueryNormalizer
 from treatyqa.domain import Citation
 from treatyqa.embedding.model import dimension_of
 from treatyqa.embedding.prompts import ModelPrompts
+from treatyqa.lexicon import Lexicon
 
 # Documents per retriever: 40 left dev recall unchanged against 60, and each candidate costs
 # time (Haystack copies component outputs; the embedded store builds payloads in Python).
@@ -26,20 +34,26 @@ def build_retrieval_pipeline(
     model: str,
     prompts: ModelPrompts,
     clauses: list[Citation],
+    lexicon: Lexicon,
     mode: str = "hybrid",
     weights: dict[str, float] | None = None,
 ) -> Pipeline:
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    pairs = [[c.article, c.paragraph] for c in clauses]
     pipeline = Pipeline()
-    pipeline.add_component(
-        "fusion", ClauseFusion([[c.article, c.paragraph] for c in clauses], mode=mode, weights=weights)
-    )
+    pipeline.add_component("normalizer", QueryNormalizer(lexicon))
+    pipeline.add_component("citations", CitationLookup(pairs))
+    pipeline.add_component("fusion", ClauseFusion(pairs, mode=mode, weights=weights))
+    pipeline.connect("normalizer.text", "citations.text")
+    pipeline.connect("citations.citations", "fusion.pinned")
+    pipeline.connect("normalizer.langs", "fusion.langs")
     if mode in ("hybrid", "dense"):
         pipeline.add_component(
             "dense_embedder", SentenceTransformersTextEmbedder(model=model, prefix=prompts.query, progress_bar=False)
         )
         pipeline.add_component("dense_retriever", QdrantEmbeddingRetriever(document_store=store, top_k=CANDIDATES))
+        pipeline.connect("normalizer.text", "dense_embedder.text")
         pipeline.connect("dense_embedder.embedding", "dense_retriever.query_embedding")
         pipeline.connect("dense_retriever.documents", "fusion.dense_documents")
     if mode in ("hybrid", "lexical"):
@@ -47,21 +61,19 @@ def build_retrieval_pipeline(
         pipeline.add_component(
             "lexical_retriever", QdrantSparseEmbeddingRetriever(document_store=store, top_k=CANDIDATES)
         )
+        pipeline.connect("normalizer.text", "lexical_embedder.text")
+        pipeline.connect("normalizer.langs", "lexical_embedder.langs")
         pipeline.connect("lexical_embedder.sparse_embedding", "lexical_retriever.query_sparse_embedding")
         pipeline.connect("lexical_retriever.documents", "fusion.lexical_documents")
     return pipeline
 
 
-def pipeline_inputs(mode: str, text: str, lang: str) -> dict:
-    """Run inputs: lexical evidence counts in the question's language only. Fusion drops the
-    other language's lexical hits rather than a store filter, which the embedded store
-    evaluates point by point in Python (about 60 ms a question)."""
-    inputs: dict = {"fusion": {"lang": lang}}
-    if mode in ("hybrid", "dense"):
-        inputs["dense_embedder"] = {"text": text}
-    if mode in ("hybrid", "lexical"):
-        inputs["lexical_embedder"] = {"text": text, "lang": lang}
-    return inputs
+def pipeline_inputs(text: str, lang: str | None = None) -> dict:
+    """Run inputs: the question as typed and the user's own choice of language, if any.
+    Lexical evidence counts in the question's language(s) only: fusion drops the other
+    language's lexical hits rather than a store filter, which the embedded store evaluates
+    point by point in Python (about 60 ms a question)."""
+    return {"normalizer": {"text": text, "lang": lang}}
 
 
 def embedding_dim(pipeline: Pipeline) -> int:

@@ -25,7 +25,7 @@ from treatyqa.settings import Settings
 logger = logging.getLogger(__name__)
 
 # Bump when the documents or their vectors are built differently (terms, context, levels).
-SCHEMA_VERSION = "v2"
+SCHEMA_VERSION = "v3"
 PREFIX = "treatyqa_"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from treatyqa.citation_query import parse_citations
 from treatyqa.errors import InvalidQuestion
 
 # Script and style bodies and comments are not text: they go whole (unclosed: to the end, as
@@ -46,7 +47,7 @@ def validate_question(raw: object, max_chars: int, ui_lang: str = "ru") -> str:
         )
     if len(text) > max_chars:
         raise _too_long(max_chars)
-    if not any(ch.isalpha() for ch in text):
+    if not any(ch.isalpha() for ch in text) and not parse_citations(text):  # "8.3" is a look-up
         raise InvalidQuestion(
             "The question has no words: ask in Kazakh or Russian.",
             "Сұрақта сөз жоқ: қазақша немесе орысша сұраңыз.",

@@ -1,9 +1,11 @@
 """Haystack components of TreatyQA's retrieval side."""
 
+from treatyqa.components.citation_lookup import CitationLookup
 from treatyqa.components.clause_fusion import ClauseFusion
 from treatyqa.components.lexical_text_embedder import LexicalTextEmbedder
+from treatyqa.components.query_normalizer import QueryNormalizer
 
-__all__ = ["ClauseFusion", "LexicalTextEmbedder", "TreatyRetriever"]
+__all__ = ["CitationLookup", "ClauseFusion", "LexicalTextEmbedder", "QueryNormalizer", "TreatyRetriever"]
 
 
 def __getattr__(name: str):

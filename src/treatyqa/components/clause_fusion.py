@@ -18,8 +18,9 @@ MODES = ("hybrid", "dense", "lexical")
 class ClauseFusion:
     """Ranks clauses by the evidence of the documents that point at them, in any language.
 
-    Outputs one Document per clause (``meta``: article, paragraph, item, score parts and
-    the question's ``offtopic_gap``, None without dense evidence), best first. Usage:
+    Outputs one Document per clause (``meta``: article, paragraph, item, score parts, the
+    question's ``offtopic_gap``, None without dense evidence, and ``pinned`` for a clause
+    the question cites), best first; ``pinned`` clauses come first, in the order given. Usage:
 
     >>> fusion = ClauseFusion(clauses=[[5, 3], [9, None]], mode="dense")
     >>> d = Document(content="…", meta={"article": 9, "paragraph": None, "level": "clause"}, score=0.8)
@@ -41,13 +42,19 @@ class ClauseFusion:
         self,
         dense_documents: list[Document] | None = None,
         lexical_documents: list[Document] | None = None,
-        lang: str | None = None,
+        langs: list[str] | None = None,
+        pinned: list[list[int | None]] | None = None,
     ) -> dict[str, list[Document]]:
+        """``langs``: the languages whose lexical evidence counts (all when None);
+        ``pinned``: clauses the question cites, as [article, paragraph] pairs."""
         dense = (dense_documents or []) if self.mode != "lexical" else []
         lexical = (lexical_documents or []) if self.mode != "dense" else []
-        if lang is not None:  # lexical evidence counts in the question's language only
-            lexical = [d for d in lexical if d.meta.get("lang") == lang]
+        if langs is not None:  # lexical evidence counts in the question's language(s) only
+            lexical = [d for d in lexical if d.meta.get("lang") in langs]
         ranked = fuse(dense, lexical, (Citation(a, p) for a, p in self.clauses), self.weights)
+        cited = [Citation(a, p) for a, p in pinned or []]
+        if cited:  # a typed citation is a look-up: those clauses first, as typed
+            ranked.sort(key=lambda e: cited.index(e.citation.clause) if e.citation.clause in cited else len(cited))
         gap = offtopic_gap(dense)
         out = []
         for entry in ranked:
@@ -65,6 +72,7 @@ class ClauseFusion:
                         "article_dense": entry.article_dense,
                         "article_lexical": entry.article_lexical,
                         "offtopic_gap": gap,
+                        "pinned": cit.clause in cited,
                     },
                     score=entry.fused,
                 )

@@ -25,8 +25,10 @@ class LexicalTextEmbedder:
         self.default_lang = default_lang
 
     @component.output_types(sparse_embedding=SparseEmbedding)
-    def run(self, text: str, lang: str | None = None) -> dict[str, SparseEmbedding]:
-        vec = query_vector(text, lang if lang in LANGUAGES else self.default_lang)
+    def run(self, text: str, lang: str | None = None, langs: list[str] | None = None) -> dict[str, SparseEmbedding]:
+        """``langs`` (several languages, for a mixed question) wins over ``lang``."""
+        chosen = [code for code in langs or [lang] if code in LANGUAGES] or [self.default_lang]
+        vec = query_vector(text, chosen)
         return {"sparse_embedding": SparseEmbedding(indices=vec.indices, values=vec.values)}
 
     def to_dict(self) -> dict[str, Any]:

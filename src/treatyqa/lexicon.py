@@ -1,0 +1,233 @@
+"""The words the index knows, per language, and how a typed word is matched to one of them.
+
+Built from the answering documents of the index (the agreement's text in both languages and
+the questions written for its clauses). It answers, for a typed word:
+
+- is it a known Kazakh or Russian word (exactly, by its Russian stem, or as a stop word);
+- which Kazakh word it is when typed on a Russian keyboard or in Latin script: the folded
+  key (``treatyqa.script.fold``) of a known word, or of its longest known stem, with the
+  Kazakh letters of the ending restored by vowel harmony;
+- which known word it is when mistyped: the nearest by edit distance (RapidFuzz), one edit
+  for words of 5-7 letters, two from 8, none for shorter words, where one wrong letter can
+  make another word.
+
+>>> lexicon = Lexicon.from_texts({"kk": ["Сұрау салушы Тарап шығыстарды көтереді"], "ru": ["Расходы несет запрашивающая Сторона"]})
+>>> lexicon.match("сурау").word, lexicon.match("сурау").lang
+('сұрау', 'kk')
+>>> lexicon.match("расхды").word
+'расходы'
+>>> lexicon.match("shygystardy", latin=True).word
+'шығыстарды'
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from treatyqa.domain import LANGUAGES
+from treatyqa.lexical import STOPWORDS, russian_stem
+from treatyqa.script import KAZAKH_LETTERS, fold, latin_keys
+
+# An apostrophe belongs to the word: the 2017 Latin alphabet writes ң as n', у as y'.
+WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`´‘][^\W\d_]*)*", re.UNICODE)
+ANSWERING_LEVELS = ("article", "clause", "item", "question")
+MIN_STEM = 4  # the length of the Kazakh lexical stem (treatyqa.lexical.KK_PREFIX)
+FRONT_VOWELS = set("әөүіе")
+BACK_VOWELS = set("аоұы")
+
+
+@dataclass(frozen=True)
+class WordMatch:
+    """What a typed word was taken for. ``how``: exact, stem, stop, fold, prefix, fuzzy, or
+    unknown (then ``word`` is the input and ``lang`` None)."""
+
+    typed: str
+    word: str
+    lang: str | None
+    how: str
+
+    @property
+    def known(self) -> bool:
+        return self.lang is not None
+
+
+def max_edits(word: str) -> int:
+    return 0 if len(word) < 5 else 1 if len(word) < 8 else 2
+
+
+def _harmonise(stem: str, tail: str) -> str:
+    """The Kazakh letters of a folded ending, by the vowel harmony of the restored stem."""
+    vowels = [ch for ch in stem if ch in FRONT_VOWELS | BACK_VOWELS]
+    front = bool(vowels) and vowels[-1] in FRONT_VOWELS
+    out = []
+    for i, ch in enumerate(tail):
+        nxt = tail[i + 1] if i + 1 < len(tail) else ""
+        if ch == "и":
+            ch = "і" if front else "ы"
+        elif ch == "у" and front:
+            ch = "ү"
+        elif ch == "о" and front:
+            ch = "ө"
+        elif ch == "г" and not front and nxt in "аи":
+            ch = "ғ"
+        elif ch == "к" and not front and nxt in "аи":
+            ch = "қ"
+        elif ch == "н" and not nxt and i > 0 and tail[i - 1] in "иы":  # -ның/-дың/-тың, -ың
+            ch = "ң"
+        out.append(ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Surface word counts per language; everything else is derived on first use."""
+
+    counts: Mapping[str, Counter[str]]
+
+    @classmethod
+    def from_texts(cls, texts: Mapping[str, Iterable[str]]) -> Lexicon:
+        counts: dict[str, Counter[str]] = {lang: Counter() for lang in LANGUAGES}
+        for lang, items in texts.items():
+            for text in items:
+                counts.setdefault(lang, Counter()).update(w.lower().replace("ё", "е") for w in WORD.findall(text))
+        return cls(counts)
+
+    @classmethod
+    def from_documents(cls, documents: Iterable) -> Lexicon:
+        """From the answering Haystack documents of an index (the agreement's text and the
+        questions written for its clauses); out-of-scope questions are no vocabulary."""
+        texts: dict[str, list[str]] = {}
+        for doc in documents:
+            if doc.meta.get("level") in ANSWERING_LEVELS and doc.content:
+                texts.setdefault(doc.meta.get("lang"), []).append(doc.content)
+        return cls.from_texts(texts)
+
+    def to_dict(self) -> dict[str, dict[str, int]]:
+        return {lang: dict(c) for lang, c in self.counts.items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Mapping[str, int]]) -> Lexicon:
+        return cls({lang: Counter(words) for lang, words in data.items()})
+
+    # ------------------------------------------------------------------ derived tables
+    @cached_property
+    def _ru_stems(self) -> frozenset[str]:
+        return frozenset(russian_stem(w) for w in self.counts.get("ru", ()))
+
+    @cached_property
+    def _kk_folded(self) -> dict[str, str]:
+        """Folded key -> the most frequent Kazakh word with that key."""
+        best: dict[str, str] = {}
+        for word, _ in self.counts.get("kk", Counter()).most_common():
+            best.setdefault(fold(word), word)
+        for word in STOPWORDS["kk"]:
+            best.setdefault(fold(word), word)
+        return best
+
+    @cached_property
+    def _kk_prefixes(self) -> dict[str, str]:
+        """Folded beginning (4-12 letters) -> the Kazakh spelling of that beginning."""
+        out: dict[str, str] = {}
+        for word, _ in self.counts.get("kk", Counter()).most_common():
+            key = fold(word)
+            if len(key) != len(word):  # ъ/ь dropped: positions no longer line up
+                continue
+            for n in range(MIN_STEM, min(len(word), 12) + 1):
+                out.setdefault(key[:n], word[:n])
+        return out
+
+    @cached_property
+    def _ru_by_stem(self) -> dict[str, str]:
+        """Russian stem -> the most frequent word with that stem."""
+        best: dict[str, str] = {}
+        for word, _ in self.counts.get("ru", Counter()).most_common():
+            best.setdefault(russian_stem(word), word)
+        return best
+
+    @cached_property
+    def _choices(self) -> dict[str, list[str]]:
+        return {"kk": list(self._kk_folded), "ru": list(self.counts.get("ru", ()))}
+
+    # ------------------------------------------------------------------ look-ups
+    def known_in(self, word: str, lang: str) -> bool:
+        """Exactly known in ``lang`` (the word, a stop word, or for Russian its stem)."""
+        word = word.lower().replace("ё", "е")
+        if word in self.counts.get(lang, ()) or word in STOPWORDS.get(lang, ()):
+            return True
+        return lang == "ru" and not KAZAKH_LETTERS & set(word) and russian_stem(word) in self._ru_stems
+
+    def _kazakh(self, key: str, typed: str) -> tuple[str, str] | None:
+        if key in self._kk_folded:
+            return self._kk_folded[key], "fold"
+        for n in range(min(len(key), 12), MIN_STEM - 1, -1):
+            stem = self._kk_prefixes.get(key[:n])
+            if stem is not None:
+                # an ending typed with Kazakh letters is kept; a folded one is harmonised
+                own = len(typed) == len(key) and bool(KAZAKH_LETTERS & set(typed[n:]))
+                return stem + (typed[n:] if own else _harmonise(stem, key[n:])), "prefix"
+        return None
+
+    def _shared_kazakh(self, key: str) -> int:
+        """How many leading letters ``key`` shares with a known Kazakh word."""
+        return next((n for n in range(min(len(key), 12), MIN_STEM - 1, -1) if key[:n] in self._kk_prefixes), 0)
+
+    def _russian_inside(self, word: str) -> tuple[str, str] | None:
+        """A known Russian word that ``word`` begins with (staff put Kazakh endings on
+        Russian terms): (that word, the beginning it was found in), or None."""
+        if KAZAKH_LETTERS & set(word[:MIN_STEM + 1]):
+            return None
+        for n in range(len(word) - 1, MIN_STEM, -1):
+            known = self._ru_by_stem.get(russian_stem(word[:n]))
+            if known is not None and known[:MIN_STEM] == word[:MIN_STEM]:
+                return known, word[:n]
+        return None
+
+    def _nearest(self, key: str, lang: str) -> tuple[str, int] | None:
+        limit = max_edits(key)
+        if not limit:
+            return None
+        found = process.extractOne(key, self._choices[lang], scorer=Levenshtein.distance, score_cutoff=limit)
+        return (found[0], int(found[1])) if found else None
+
+    def match(self, typed: str, latin: bool = False, prefer: str | None = None) -> WordMatch:
+        """The known word ``typed`` stands for; ``latin``: typed in Latin script (Kazakh);
+        ``prefer``: the language that wins when both match equally well."""
+        low = typed.lower().replace("ё", "е")
+        if not latin:
+            order = (prefer, *LANGUAGES) if prefer in LANGUAGES else LANGUAGES
+            for lang in order:
+                if self.known_in(low, lang):
+                    how = "stop" if low in STOPWORDS[lang] else "exact" if low in self.counts.get(lang, ()) else "stem"
+                    return WordMatch(typed, low, lang, how)
+        keys = latin_keys(low) if latin else [fold(low)]
+        found = [f for key in keys if (f := self._kazakh(key, low))]
+        kk_counts = self.counts.get("kk", Counter())
+        if found:  # a whole known word before a known beginning; then the commoner word
+            word, how = min(found, key=lambda f: (f[1] != "fold", -kk_counts[f[0]]))
+            russian = None if latin or how == "fold" else self._russian_inside(low)
+            if russian is None or len(russian[1]) <= self._shared_kazakh(keys[0]):
+                return WordMatch(typed, word, "kk", how)
+        russian = None if latin else self._russian_inside(low)
+        if russian is not None:  # "расходтарын", "запросқа": a Russian word, Kazakh endings
+            return WordMatch(typed, russian[0], "ru", "prefix")
+        # typos: the nearest known word, Kazakh by its folded key, Russian as typed
+        candidates = []
+        for key in keys:
+            kk = self._nearest(key, "kk")
+            if kk:
+                candidates.append((kk[1], prefer != "kk", self._kk_folded[kk[0]], "kk"))
+        if not latin and not KAZAKH_LETTERS & set(low):
+            ru = self._nearest(low, "ru")
+            if ru:
+                candidates.append((ru[1], prefer != "ru", ru[0], "ru"))
+        if candidates:
+            _, _, word, lang = min(candidates)
+            return WordMatch(typed, word, lang, "fuzzy")
+        return WordMatch(typed, typed, None, "unknown")

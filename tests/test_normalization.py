@@ -1,0 +1,82 @@
+"""How a typed question is read: keyboard, Latin script, typos, mixed languages (pure: the
+real corpus and the index's own data files, no model, no store)."""
+
+import pytest
+
+from indexing.documents import all_documents
+from treatyqa.corpus import load_agreement
+from treatyqa.language import detect_language
+from treatyqa.lexicon import Lexicon
+from treatyqa.normalization import normalize_query
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return Lexicon.from_documents(all_documents(load_agreement()))
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        # Kazakh on a Russian keyboard: the Kazakh letters come back
+        ("сурау салудын нәтижеси туралы кашан хабарлайды", "сұрау салудың нәтижесі туралы қашан хабарлайды"),
+        ("шыгыстарды ким котереди", "шығыстарды кім көтереді"),
+        ("тараптар кай тилди пайдаланады", "тараптар қай тілді пайдаланады"),
+        # Kazakh in Latin script: 2021, 2018 and informal ASCII
+        ("Taraptar qandai tildi paidalanady?", "тараптар қандай тілді пайдаланады?"),
+        ("Kelisim qashan kúshine enedi", "келісім қашан күшіне енеді"),
+        ("shygystardy kim koteredi", "шығыстарды кім көтереді"),
+        # typos
+        ("Тарптар қандай тілді пайдаланады?", "тараптар қандай тілді пайдаланады?"),
+    ],
+)
+def test_the_retrievers_see_the_words_the_index_knows(lexicon, typed, expected):
+    assert normalize_query(typed, lexicon).text == expected
+
+
+@pytest.mark.parametrize(
+    "typed, lang, mixed",
+    [
+        ("Кто платит?", "ru", False),  # lingua alone says Macedonian
+        ("Кто несет?", "ru", False),
+        ("Отказ в содействии қашан болуы мүмкін?", "ru", True),
+        ("Сұрау салу туралы запрос письменно бола ма?", "kk", True),
+        ("сурау салудын нәтижеси туралы кашан хабарлайды", "kk", False),
+        ("Taraptar qandai tildi paidalanady?", "kk", False),
+        ("Что должен содержать запрос о содействии?", "ru", False),
+        ("Көмек көрсету туралы сұрау салуда не көрсетілуі керек?", "kk", False),
+    ],
+)
+def test_language_from_the_words_with_its_evidence(lexicon, typed, lang, mixed):
+    judged = normalize_query(typed, lexicon).language
+    assert (judged.lang, judged.mixed) == (lang, mixed)
+    assert judged.method == "words" and judged.shares[lang] >= 0.5
+    assert set(judged.search_langs) == ({"kk", "ru"} if mixed else {lang})
+
+
+def test_a_mistyped_russian_word_becomes_the_agreements_word(lexicon):
+    text = normalize_query("Кто оплачивает расхды по запросу?", lexicon).text
+    assert "расходы" in text and "расхды" not in text
+
+
+def test_a_single_kazakh_letter_does_not_make_a_russian_question_kazakh(lexicon):
+    judged = normalize_query("Какие расходы несет запрашиваемая Сторона при исполнении запроса, если сұрау срочный?", lexicon).language
+    assert judged.lang == "ru"
+
+
+def test_english_and_off_topic_words_stay_as_typed(lexicon):
+    query = normalize_query("What must a request contain?", lexicon)
+    assert query.text == "What must a request contain?" and query.language.lang not in ("kk", "ru")
+    query = normalize_query("Полиция лейтенантының жалақысы қанша?", lexicon)
+    assert "жалақысы" in query.text  # salary: not in the agreement, not "corrected" into it
+
+
+def test_the_users_choice_of_language_wins(lexicon):
+    judged = normalize_query("Кто платит?", lexicon, lang="kk").language
+    assert (judged.lang, judged.method) == ("kk", "given")
+
+
+def test_detection_without_a_lexicon_keeps_short_russian_questions_russian():
+    assert detect_language("Кто платит?").lang == "ru"
+    assert detect_language("Тараптар орыс тілін пайдаланады").lang == "kk"
+    assert detect_language("Що робити з їхнім запитом?").lang == "uk"

@@ -1,0 +1,95 @@
+"""Questions as staff really type them, through the real pipeline, index and model."""
+
+from __future__ import annotations
+
+import pytest
+
+from treatyqa.components import CitationLookup, QueryNormalizer
+from treatyqa.domain import Citation
+
+pytestmark = pytest.mark.slow
+
+
+def first(answer) -> tuple[int, int | None]:
+    return answer.hits[0].citation.article, answer.hits[0].citation.paragraph
+
+
+@pytest.mark.parametrize(
+    "question, clause",
+    [
+        ("комек корсету туралы сурау салуда кандай малиметтер корсетилуи керек", (5, 3)),  # Russian keyboard
+        ("Taraptar yntymaqtastyqta qai tildi paidalanady?", (10, None)),  # Latin, 2021 / ASCII
+        ("Surau salu boiynsha shyg'ystardy kim ko'teredi?", (9, None)),  # Latin, 2017 apostrophes
+        ("Кто несет расходы по исполнению запрса?", (9, None)),  # typo
+        ("Сұрау салуды орындаудан отказ қашан мүмкін?", (6, 1)),  # Kazakh with a Russian word
+        ("В каких случаях возможен бас тарту в исполнении запроса?", (6, 1)),  # Russian with a Kazakh term
+    ],
+)
+def test_noisy_questions_find_their_clause_and_are_answered(qa, question, clause):
+    answer = qa.ask(question, top_k=3)
+    assert not answer.abstained
+    assert first(answer) == clause
+
+
+@pytest.mark.parametrize(
+    "question, clauses",
+    [
+        ("статья 8 пункт 3", [(8, 3)]),
+        ("ст. 8 п. 3", [(8, 3)]),
+        ("8.3", [(8, 3)]),
+        ("5-бап 3-тармақ", [(5, 3)]),
+        ("Статья 10", [(10, None)]),
+        ("преамбула", [(0, None)]),
+        ("кіріспе", [(0, None)]),
+        ("7-бап", [(7, p) for p in range(1, 7)]),
+    ],
+)
+def test_a_typed_citation_is_a_look_up_that_never_abstains(qa, question, clauses):
+    answer = qa.ask(question, top_k=10)
+    assert not answer.abstained
+    assert [(h.citation.article, h.citation.paragraph) for h in answer.hits[: len(clauses)]] == clauses
+
+
+@pytest.mark.parametrize(
+    "question, lang",
+    [
+        ("Кто платит за перевод документов, если сұрау салушы Тарап просит срочно?", "ru"),
+        ("Стажировка кезіндегі шығыстарды кім төлейді?", "kk"),
+    ],
+)
+def test_mixed_language_questions_are_answered_in_the_grammar_language(qa, question, lang):
+    answer = qa.ask(question, top_k=3)
+    assert answer.language == lang and not answer.abstained
+    assert first(answer) == (9, None)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Байланыс офицерінің жалақысы қанша?",
+        "Сколько получает офицер связи в месяц?",
+        "Келісімге Ресей тарапынан кім қол қойды, аты-жөні?",
+        "Какой штраф за нарушение ПДД в Казахстане?",
+        "виза для командировки в Москву сколько стоит",
+    ],
+)
+def test_off_topic_and_near_miss_questions_still_abstain(qa, question):
+    assert qa.ask(question).abstained
+
+
+def test_short_russian_questions_are_russian(qa):
+    answer = qa.ask("Кто платит?")
+    assert answer.language == "ru" and answer.hits[0].label.startswith("Статья")
+
+
+def test_query_components_round_trip(qa):
+    normalizer = QueryNormalizer(qa.lexicon)
+    again = QueryNormalizer.from_dict(normalizer.to_dict())
+    assert again.run("сурау салу")["text"] == normalizer.run("сурау салу")["text"] == "сұрау салу"
+    lookup = CitationLookup([[c.article, c.paragraph] for c in qa.agreement.citations()])
+    assert CitationLookup.from_dict(lookup.to_dict()).run("ст. 5 п. 3")["citations"] == [[5, 3]]
+    with pytest.raises(ValueError):
+        CitationLookup([])
+    with pytest.raises(ValueError):
+        QueryNormalizer({"kk": {}, "ru": {}})
+    assert Citation(5, 3).key() == "5.3"
