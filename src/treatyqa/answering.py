@@ -85,4 +85,6 @@ def build_answer(
     message = MESSAGES[key][label_lang]
     if lang not in LANGUAGES:
         message = MESSAGES["other_language"][label_lang].format(lang=lang) + " " + message
-    return Answer(question=question, language=lang, abstained=abstained, message=message, hits=tuple(hits))
+    return Answer(
+        question=question, language=lang, abstained=abstained, message=message, hits=tuple(hits), read_as=query.to_dict()
+    )

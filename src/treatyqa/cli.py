@@ -19,10 +19,16 @@ STATUS = {
 LANG_NAME = {"kk": {"kk": "Қазақша", "ru": "Казахский"}, "ru": {"kk": "Орысша", "ru": "Русский"}}
 
 
+READ_AS = {"kk": "Сұрақ былай оқылды", "ru": "Вопрос прочитан так"}
+
+
 def format_answer(answer: Answer) -> str:
     """A readable answer: the message, then each citation with both texts."""
     ui = answer.language if answer.language in ("kk", "ru") else "ru"
     out = [answer.message, ""]
+    searched = answer.read_as.get("text")
+    if searched and searched != answer.question:  # restored letters, Latin script, typos
+        out[1:1] = [f"{READ_AS[ui]}: {searched}", ""]
     for rank, hit in enumerate(answer.hits, start=1):
         out.append(f"{rank}. {hit.label} — {hit.title[ui]}  (score {hit.score:.3f})")
         out.append(f"   » {hit.highlight}")

@@ -212,6 +212,9 @@ class Answer:
     message: str
     hits: tuple[Hit, ...]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # how the question was read: the text searched for, the language shares, whether mixed,
+    # the words restored or corrected (``NormalizedQuery.to_dict``)
+    read_as: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         lang = self.language if self.language in LANGUAGES else "ru"
@@ -220,6 +223,7 @@ class Answer:
             "language": self.language,
             "abstained": self.abstained,
             "message": self.message,
+            "read_as": dict(self.read_as),
             "hits": [h.to_dict(lang) for h in self.hits],
         }
 
