@@ -142,10 +142,11 @@ class TreatyQA:
                 raise _closed_index()
             result = self._pipelines[mode].run(pipeline_inputs(mode, text, search_lang))
         ranked = result["fusion"]["documents"]
-        abstained = self.abstention.abstain(self.abstention_features(text, detected, ranked), search_lang)
+        features = self.abstention_features(text, detected, ranked)
+        abstained = self.abstention.abstain(features, search_lang)
         answer = build_answer(text, detected, ranked, self.agreement, top_k, abstained)
         elapsed = (time.perf_counter() - started) * 1000
-        return replace(answer, timings_ms={"total": elapsed})
+        return replace(answer, timings_ms={"total": elapsed}, abstention_features=features)
 
     def abstention_features(self, text: str, lang: str, ranked: list) -> AbstentionFeatures | None:
         gap = ranked[0].meta.get("offtopic_gap") if ranked else None

@@ -212,6 +212,9 @@ class Answer:
     message: str
     hits: tuple[Hit, ...]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # what the abstention rule judged by (an AbstentionFeatures; None without dense evidence);
+    # for evaluation reports, not part of the JSON answer
+    abstention_features: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         lang = self.language if self.language in LANGUAGES else "ru"
