@@ -139,10 +139,10 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _html_clause(clause: Clause | None) -> str:
+def _html_clause(clause: Clause | None, lang: str) -> str:
     if clause is None:
         return "<dd>nothing was ranked</dd>"
-    return f"<dd>{_e(clause.label)}<blockquote>{_e(clause.text)}</blockquote></dd>"
+    return f'<dd lang="{_e(lang)}">{_e(clause.label)}<blockquote>{_e(clause.text)}</blockquote></dd>'
 
 
 def render_html(failures: Sequence[Failure], systems: Sequence[str], title: str) -> str:
@@ -174,10 +174,10 @@ def render_html(failures: Sequence[Failure], systems: Sequence[str], title: str)
             )
             parts.append("<dt>gold</dt>")
             if f.gold:
-                parts.extend(_html_clause(c) for c in f.gold)
+                parts.extend(_html_clause(c, q.lang) for c in f.gold)
             else:
                 parts.append("<dd>none: the agreement does not answer it</dd>")
-            parts.append("<dt>came first</dt>" + _html_clause(f.first))
+            parts.append("<dt>came first</dt>" + _html_clause(f.first, q.lang))
             parts.append(f"<dt>rank of the first gold clause</dt><dd>{_e(_rank(f))}</dd>")
             parts.append(f"<dt>abstention</dt><dd>{_e(_features(f))}</dd></dl></article>")
     parts.append("</body></html>")

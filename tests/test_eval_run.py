@@ -127,7 +127,7 @@ def test_output_folder_must_exist_before_anything_runs(tmp_path):
 
 
 @pytest.mark.slow
-def test_output_round_trip_through_treatyqa(tmp_path):
+def test_output_round_trip_through_treatyqa(tmp_path, data_copy):
     """Four questions through the real API: metrics recomputed from out.json equal the printed table."""
     gold_path = tmp_path / "mine.jsonl"
     records = [
@@ -143,7 +143,7 @@ def test_output_round_trip_through_treatyqa(tmp_path):
     out = tmp_path / "out.json"
     plot = tmp_path / "recall.png"
     files = {"--report": tmp_path / "failures.html", "--trec-run": tmp_path / "run.txt", "--trec-qrels": tmp_path / "qrels.txt"}
-    env = {**os.environ, "TREATYQA_DATA_DIR": str(tmp_path / "data")}
+    env = {**os.environ, "TREATYQA_DATA_DIR": str(data_copy)}
     proc = subprocess.run(
         [sys.executable, "-m", "eval.run", "--gold", str(gold_path), "--output", str(out), "--plot", str(plot), "--k", "5",
          *(str(x) for pair in files.items() for x in pair)],
