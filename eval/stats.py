@@ -32,7 +32,6 @@ SEED = 20081010  # any fixed number; the agreement was signed in Sochi on 10 Oct
 RESAMPLES = 2000
 PERMUTATIONS = 9999
 CONFIDENCE = 0.95
-ABSTENTION_METRICS = ("abstention_precision", "abstention_recall")
 TESTED = ("recall@1", "mrr@{k}", "ndcg@5")  # the paired test's metrics, ``{k}`` the MRR cut-off
 
 
@@ -153,7 +152,6 @@ def fmt_p(p: float | None) -> str:
 
 
 __all__ = [
-    "ABSTENTION_METRICS",
     "Bootstrap",
     "bootstrap_ci",
     "fmt_p",
