@@ -169,6 +169,11 @@ def test_output_round_trip_through_treatyqa(tmp_path, data_copy):
         assert format_system(name, recomputed, system["latency_ms"], report["k"], system["intervals"]) in proc.stdout
     assert compute_metrics(gold, report["questions"], report["k"]) == report["metrics"]
     assert plot.read_bytes()[:4] == b"\x89PNG"
+    # the features the abstention rule judged by: its score decides exactly when hybrid abstains
+    for q in report["systems"]["hybrid"]["questions"]:
+        assert set(q["abstention"]) == {"offtopic_gap", "unknown_share", "score"}
+        assert (q["abstention"]["score"] > 0) == q["abstained"]
+    assert all(q["abstention"] is None for q in report["systems"]["lexical"]["questions"])
     # the TREC files give the printed figures through an independent library
     import ir_measures
     from ir_measures import RR, Success, nDCG
