@@ -197,7 +197,9 @@ def _m(text: object) -> str:
 def _md_clause(clause: Clause | None) -> list[str]:
     if clause is None:
         return ["nothing was ranked", ""]
-    return [f"**{_m(clause.label)}**", ""] + [f"> {_m(line)}" for line in clause.text.splitlines()] + [""]
+    lines = [f"> {_m(line)}" for line in clause.text.splitlines()]
+    # a backslash at the end of a line is a hard line break: list items stay on their own lines
+    return [f"**{_m(clause.label)}**", ""] + [line + "\\" for line in lines[:-1]] + lines[-1:] + [""]
 
 
 def render_markdown(failures: Sequence[Failure], systems: Sequence[str], title: str) -> str:
