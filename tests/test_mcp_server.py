@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import shutil
@@ -21,12 +22,19 @@ ROOT = Path(__file__).resolve().parents[1]
 RU_Q = "Что должен содержать запрос о содействии?"
 
 
+def run(coroutine):
+    """Run the client in a thread of its own: other tests (Playwright) may leave an event loop
+    running in the main thread, where asyncio.run refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def call(server, name, arguments=None):
     async def go():
         async with Client(server) as client:
             return await client.call_tool(name, arguments or {})
 
-    return asyncio.run(go())
+    return run(go())
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +61,7 @@ def test_tools_are_listed_with_their_parameters(server):
         async with Client(server) as client:
             return {t.name: t for t in (await client.list_tools()).tools}
 
-    tools = asyncio.run(go())
+    tools = run(go())
     assert set(tools) == {"ask", "get_clause", "list_articles"}
     assert set(tools["ask"].input_schema["properties"]) == {"question", "top_k", "lang"}
     assert tools["ask"].input_schema["required"] == ["question"]
@@ -96,7 +104,7 @@ def test_stdio_server_answers_like_the_cli(data_copy):
             empty = await client.call_tool("ask", {"question": "   ", "lang": "kk"})
             return answer, clause, empty
 
-    answer, clause, empty = asyncio.run(session())
+    answer, clause, empty = run(session())
     assert not answer.is_error, answer.content
     result = answer.structured_content
     first = result["hits"][0]
@@ -142,7 +150,7 @@ def test_http_transport_listens_on_loopback_only(tmp_path):
             async with Client(f"http://127.0.0.1:{port}/mcp") as client:
                 return await client.call_tool("list_articles", {})
 
-        listing = asyncio.run(go())
+        listing = run(go())
         assert [a["article"] for a in listing.structured_content["result"]] == list(range(16))
         if shutil.which("ss"):  # iproute2: what the socket is bound to
             listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True).stdout.split()
