@@ -6,7 +6,9 @@ One JSON object per line::
      "citations": [{"article": 5, "paragraph": 3}]}
 
 ``citations`` are the clauses that answer the question (``paragraph`` null: any clause of
-the article), ``[]`` for a question the agreement does not answer. ``answer`` is required
+the article), ``[]`` for a question the agreement does not answer. ``style`` (optional) says
+how the question is typed, one of :data:`STYLES`, so that ``eval.run`` can break the
+figures down by it. ``answer`` is required
 in the project's own set and optional in files that evaluators bring. Article and
 paragraph numbers are checked against the parsed agreement, so a citation can never point
 at a clause that does not exist.
@@ -27,6 +29,19 @@ from pathlib import Path
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
 SPLITS = ("dev", "test")
 LANGS = ("kk", "ru")
+# How staff type a question (the optional "style" field):
+STYLES = (
+    "plain",  # clean wording
+    "scenario",  # a situation in two or three sentences
+    "keyword",  # a few search words
+    "typo",  # misspelt
+    "keyboard",  # Kazakh typed on a Russian keyboard (ә->а, қ->к, ң->н, ...)
+    "latin",  # Kazakh in Latin script (2021 alphabet, older variants, informal ASCII)
+    "cross",  # Kazakh and Russian in one question
+    "negation",  # asks what is not allowed / not required
+    "citation",  # a clause looked up by its number ("статья 8 пункт 3", "5-бап")
+    "unanswerable",  # the agreement does not answer it
+)
 
 CitationKey = tuple[int, int | None]
 # article number -> the paragraph numbers it has ({None} for an article without numbered paragraphs)
@@ -42,19 +57,23 @@ class GoldQuestion:
     citations: tuple[CitationKey, ...]
     source: str = ""
     line: int = 0
+    style: str | None = None
 
     @property
     def answerable(self) -> bool:
         return bool(self.citations)
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "id": self.id,
             "lang": self.lang,
             "question": self.question,
             "answer": self.answer,
             "citations": [{"article": a, "paragraph": p} for a, p in self.citations],
         }
+        if self.style is not None:  # the field is optional in the file format too
+            out["style"] = self.style
+        return out
 
 
 @dataclass(frozen=True)
@@ -181,13 +200,18 @@ def parse_record(record: object, structure: Structure, *, require_answer: bool) 
             reasons.append("missing field 'answer' (required in the project's gold set)")
     elif not isinstance(answer, str):
         reasons.append("'answer' must be a string")
+    style = record.get("style")
+    if style is not None and style not in STYLES:
+        reasons.append(f"unknown style {json.dumps(style, ensure_ascii=False)} (expected one of {', '.join(STYLES)})")
     citations: tuple[CitationKey, ...] = ()
     if "citations" in record:
         citations, citation_reasons = _check_citations(record["citations"], structure)
         reasons.extend(citation_reasons)
+        if style == "unanswerable" and citations:
+            reasons.append("style \"unanswerable\" needs \"citations\": []")
     if reasons:
         return None, reasons
-    return {"id": qid, "lang": lang, "question": question, "answer": answer, "citations": citations}, []
+    return {"id": qid, "lang": lang, "question": question, "answer": answer, "citations": citations, "style": style}, []
 
 
 def parse_lines(
@@ -265,6 +289,7 @@ __all__ = [
     "GoldFileError",
     "GoldQuestion",
     "SPLITS",
+    "STYLES",
     "agreement_structure",
     "default_gold_paths",
     "load_gold",

@@ -221,7 +221,7 @@ def _group_metrics(rows: list, k: int, notes: list[str]) -> dict[str, Any]:
         "answerable": len(answerable),
         "unanswerable": len(rows) - len(answerable),
     }
-    names = [f"recall@{n}" for n in sorted({*RECALL_KS, k})] + [f"mrr@{k}", f"ndcg@{NDCG_K}", "first_citation_accuracy"]
+    names = metric_names(k)
     if not answerable:
         if rows:
             notes.append(NO_ANSWERABLE)
@@ -279,6 +279,40 @@ def compute_metrics(
     return result
 
 
+def metric_names(k: int) -> list[str]:
+    """The per-question retrieval metrics of :func:`compute_metrics`, in table order."""
+    return [f"recall@{n}" for n in sorted({*RECALL_KS, k})] + [f"mrr@{k}", f"ndcg@{NDCG_K}", "first_citation_accuracy"]
+
+
+def question_scores(gold_ranked: Sequence[Key], ranked: Sequence[Key], k: int) -> dict[str, float]:
+    """Every retrieval metric of one answerable question (the values :func:`compute_metrics` averages)."""
+    gold, clauses = [list(gold_ranked)], [list(ranked)]
+    out = {f"recall@{n}": recall_at_k(gold, clauses, n)["score"] for n in sorted({*RECALL_KS, k})}
+    out[f"mrr@{k}"] = mrr(gold, clauses, k)["score"]
+    out[f"ndcg@{NDCG_K}"] = ndcg_at_k(gold, clauses, NDCG_K)["score"]
+    out["first_citation_accuracy"] = first_citation_accuracy(gold, clauses)["score"]
+    return out
+
+
+def per_question(gold_records: Iterable[Any], questions: Sequence[Mapping[str, Any]], k: int = 10) -> list[dict[str, Any]]:
+    """One row per question: ``id``, ``lang``, ``gold``, ``abstained`` and ``scores`` (empty when unanswerable).
+
+    A group's metric is the mean of its rows' scores (answerable rows only); abstention
+    precision is the share of unanswerable rows among the abstained ones, recall the share
+    of abstained rows among the unanswerable ones: exactly :func:`compute_metrics` on the group.
+    """
+    rows = []
+    for q, (lang, gold, ranked, abstained) in zip(questions, _join(gold_records, questions), strict=True):
+        rows.append({
+            "id": q["id"],
+            "lang": lang,
+            "gold": gold,
+            "abstained": abstained,
+            "scores": question_scores(gold, ranked, k) if gold else {},
+        })
+    return rows
+
+
 def recall_curve(
     gold_records: Iterable[Any], questions: Sequence[Mapping[str, Any]], max_k: int = 10
 ) -> dict[str, list[float | None]]:
@@ -327,9 +361,12 @@ __all__ = [
     "ideal_dcg",
     "latency_summary",
     "matches",
+    "metric_names",
     "mrr",
     "ndcg_at_k",
+    "per_question",
     "percentile",
+    "question_scores",
     "recall_at_k",
     "recall_curve",
 ]

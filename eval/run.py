@@ -3,13 +3,17 @@
     python -m eval.run                                  # the project's gold set (dev + test)
     python -m eval.run --split dev
     python -m eval.run --gold mine.jsonl --output out.json --plot recall.png
+    python -m eval.run --report failures.html --trec-run run.txt --trec-qrels qrels.txt
 
 Every question goes through :meth:`treatyqa.TreatyQA.ask` (the API the CLI and the web chat
 use) once per system: ``hybrid`` (the full pipeline), ``dense`` and ``lexical`` over the same
 index. The table gives, per language, recall@1/3/5, MRR, nDCG@5, first-citation accuracy and
-abstention precision/recall, plus latency p50/p95 per system. ``--output`` writes
-``{"metrics", "questions", ...}``; :func:`eval.metrics.compute_metrics` on its
-``questions`` gives back exactly the printed metrics.
+abstention precision/recall, each with a 95 % bootstrap interval over questions (seeded:
+a rerun prints the same), plus latency p50/p95 per system; then each baseline's difference
+to the first system with a paired randomisation test, and tables per question style and per
+cited article. ``--output`` writes ``{"metrics", "questions", ...}``;
+:func:`eval.metrics.compute_metrics` on its ``questions`` gives back exactly the printed
+metrics, and ``python -m eval.compare`` compares two such files.
 
 Exit codes: 0 done, 1 the index or the model is unavailable, 2 bad arguments or a bad gold
 file (every bad line is listed, nothing is run).
@@ -29,6 +33,7 @@ from typing import Any
 
 from treatyqa import offline as _offline  # noqa: F401  (before haystack, transformers, matplotlib)
 
+from eval.breakdown import breakdown
 from eval.gold import GoldFileError, GoldQuestion, default_gold_paths, load_gold
 from eval.metrics import (
     LANG_GROUPS,
@@ -38,8 +43,11 @@ from eval.metrics import (
     dedup,
     first_match_rank,
     latency_summary,
+    per_question,
     recall_curve,
 )
+from eval.failures import FORMATS
+from eval.stats import SEED, Bootstrap, fmt_p, paired_tests
 
 logger = logging.getLogger("eval.run")
 
@@ -80,7 +88,7 @@ def ask_one(qa, question: GoldQuestion, mode: str, k: int, lang_hint: bool) -> d
         answer = qa.ask(question.question, top_k=top_k, lang=lang, mode=mode)
     except InvalidQuestion as exc:
         logger.warning("%s: question %s was rejected (%s); counted as an abstention", mode, question.id, exc.message("en"))
-        record.update(abstained=True, ranked=[], latency_ms=None, detected_lang=None, error=exc.message("en"))
+        record.update(abstained=True, ranked=[], latency_ms=None, detected_lang=None, abstention=None, error=exc.message("en"))
         return record
     latency = (time.perf_counter() - started) * 1000
     ranked = ranked_clauses(answer)
@@ -94,42 +102,90 @@ def ask_one(qa, question: GoldQuestion, mode: str, k: int, lang_hint: bool) -> d
         ranked=ranked,
         latency_ms=latency,
         detected_lang=answer.language,
+        abstention=abstention_record(qa, answer),
     )
     return record
+
+
+def abstention_record(qa, answer) -> dict[str, float] | None:
+    """What the abstention rule saw for this answer, and its score (it abstains above 0)."""
+    features = answer.abstention_features
+    if features is None:
+        return None
+    from treatyqa.domain import LANGUAGES
+
+    rule = qa.abstention.rule(answer.language if answer.language in LANGUAGES else "ru")
+    return {"offtopic_gap": features.offtopic_gap, "unknown_share": features.unknown_share, "score": rule.score(features)}
+
+
+def _progress_line(mode: str, done: int, total: int, r1: str, elapsed: float) -> str:
+    eta = elapsed / done * (total - done) if done else 0.0
+    return f"{mode}: {done}/{total} questions, R@1 {r1}, {elapsed:.0f} s, ETA {eta:.0f} s"
 
 
 def run_system(
     qa, gold: Sequence[GoldQuestion], mode: str, k: int, *, lang_hint: bool = False, show_progress: bool = True
 ) -> SystemRun:
+    """Ask every gold question, with the running R@1 and an ETA on stderr: a tqdm bar when
+    ``show_progress``, else a line at every tenth of the questions (for logs)."""
     for text in WARM_UP.values():  # first calls load lazily; keep them out of the latencies
         qa.ask(text, top_k=1, mode=mode)
     run = SystemRun(mode)
-    items: Any = gold
+    hits = answerable = 0
+    bar = None
     if show_progress:
         from tqdm import tqdm
 
-        items = tqdm(gold, desc=f"{mode:8s}", unit="q", file=sys.stderr, leave=False)
-    for question in items:
-        run.questions.append(ask_one(qa, question, mode, k, lang_hint))
+        bar = tqdm(total=len(gold), desc=f"{mode:8s}", unit="q", file=sys.stderr, leave=True, dynamic_ncols=True)
+    step = max(1, len(gold) // 10)
+    started = time.perf_counter()
+    for done, question in enumerate(gold, start=1):
+        record = ask_one(qa, question, mode, k, lang_hint)
+        run.questions.append(record)
+        if question.answerable:
+            answerable += 1
+            hits += first_match_rank(question.citations, [(c["article"], c["paragraph"]) for c in record["ranked"][:1]]) == 1
+        r1 = f"{hits / answerable:.3f}" if answerable else "n/a"
+        if bar is not None:
+            bar.set_postfix_str(f"R@1 {r1}", refresh=False)
+            bar.update()
+        elif done % step == 0 or done == len(gold):
+            print(_progress_line(mode, done, len(gold), r1, time.perf_counter() - started), file=sys.stderr, flush=True)
+    if bar is not None:
+        bar.close()
     return run
 
 
 # --------------------------------------------------------------------------- reporting
 
 def build_report(
-    gold: Sequence[GoldQuestion], runs: Sequence[SystemRun], k: int, sources: Sequence[str] = ()
+    gold: Sequence[GoldQuestion], runs: Sequence[SystemRun], k: int, sources: Sequence[str] = (),
+    bootstrap: Bootstrap = Bootstrap(),
 ) -> dict[str, Any]:
-    """The ``--output`` document; ``metrics``/``questions`` are the first system's (hybrid by default)."""
+    """The ``--output`` document; ``metrics``/``questions`` are the first system's (hybrid by default).
+
+    Per system: ``metrics`` (as :func:`eval.metrics.compute_metrics`), ``intervals`` (group ->
+    metric -> [low, high] or None), ``breakdowns`` (``style`` and ``article`` -> group -> figures
+    with intervals) and ``questions``; ``significance``: each other system against the first.
+    """
     systems: dict[str, Any] = {}
+    rows_of: dict[str, list[dict[str, Any]]] = {}
     gold_by_id = {q.id: q for q in gold}
     for run in runs:
         questions = []
         for q in run.questions:
-            rank = first_match_rank(gold_by_id[q["id"]].citations, [(c["article"], c["paragraph"]) for c in q["ranked"]])
-            questions.append({**q, "first_match_rank": rank})
+            g = gold_by_id[q["id"]]
+            rank = first_match_rank(g.citations, [(c["article"], c["paragraph"]) for c in q["ranked"]])
+            questions.append({**q, "lang": g.lang, "question": g.question, "style": g.style,
+                              "citations": g.to_dict()["citations"], "first_match_rank": rank})
+        rows = per_question(gold, run.questions, k)
+        rows_of[run.name] = rows
+        by_lang = breakdown(rows, gold, "lang", k, bootstrap)
         systems[run.name] = {
             "description": SYSTEMS.get(run.name, run.name),
             "metrics": compute_metrics(gold, run.questions, k, label=run.name),
+            "intervals": {group: by_lang[group]["intervals"] if group in by_lang else None for group in LANG_GROUPS},
+            "breakdowns": {dim: breakdown(rows, gold, dim, k, bootstrap) for dim in ("style", "article")},
             "latency_ms": latency_summary(run.latencies_ms),
             "questions": questions,
         }
@@ -145,6 +201,10 @@ def build_report(
             "questions": len(gold),
             "languages": {lang: sum(1 for q in gold if q.lang == lang) for lang in ("kk", "ru")},
             "unanswerable": sum(1 for q in gold if not q.answerable),
+        },
+        "bootstrap": bootstrap.to_dict(),
+        "significance": {
+            run.name: paired_tests(rows_of[primary], rows_of[run.name], k, bootstrap) for run in runs[1:]
         },
         "systems": systems,
     }
@@ -168,10 +228,18 @@ def metric_columns(k: int) -> list[tuple[str, str]]:
     )
 
 
-def format_system(name: str, metrics: dict[str, dict[str, Any]], latency: dict[str, Any], k: int) -> str:
-    """One fixed-width block: a heading with latency, then rows kk / ru / all."""
+def _ci(interval: Sequence[float] | None) -> str:
+    return "" if not interval else f"{interval[0]:.2f}–{interval[1]:.2f}"
+
+
+def format_system(
+    name: str, metrics: dict[str, dict[str, Any]], latency: dict[str, Any], k: int,
+    intervals: dict[str, dict[str, Any] | None] | None = None,
+) -> str:
+    """One fixed-width block: a heading with latency, then rows kk / ru / all, each followed
+    by its 95 % intervals when ``intervals`` are given."""
     columns = metric_columns(k)
-    width = 8
+    width = 10 if intervals else 8
     header = f"{'lang':<5}{'n':>5}{'ans':>5}" + "".join(f"{title:>{width}}" for _, title in columns)
     title = f"{name} ({SYSTEMS.get(name, name)})"
     timing = f"latency p50 {_ms(latency.get('p50'))}, p95 {_ms(latency.get('p95'))}"
@@ -180,6 +248,56 @@ def format_system(name: str, metrics: dict[str, dict[str, Any]], latency: dict[s
         m = metrics[group]
         row = f"{group:<5}{m['questions']:>5}{m['answerable']:>5}" + "".join(f"{_fmt(m[key]):>{width}}" for key, _ in columns)
         lines.append(row)
+        if intervals:
+            group_ci = intervals.get(group) or {}
+            cells = [_ci(group_ci.get(key)) or ("" if m[key] is None else "-") for key, _ in columns]
+            lines.append(f"{'  95%':<15}" + "".join(f"{cell:>{width}}" for cell in cells))
+    return "\n".join(lines)
+
+
+def format_significance(report: dict[str, Any]) -> str:
+    """One line per baseline: its difference to the main system, interval and p-value per metric."""
+    primary = report["system"]
+    lines = [
+        f"Paired randomisation test, baseline minus {primary}, on the answerable questions"
+        " (mean difference, 95 % bootstrap interval, two-sided p):",
+    ]
+    for name, tests in report["significance"].items():
+        n = next(iter(tests.values()))["n"] if tests else 0
+        parts = []
+        for metric, t in tests.items():
+            title = dict(metric_columns(report["k"])).get(metric, metric)
+            diff = "n/a" if t["difference"] is None else f"{t['difference']:+.3f}"
+            ci = f" [{t['ci'][0]:+.3f}, {t['ci'][1]:+.3f}]" if t["ci"] else ""
+            parts.append(f"{title} {diff}{ci} {fmt_p(t['p_value'])}")
+        lines.append(f"  {name:<8} n {n:<4} " + "   ".join(parts))
+    return "\n".join(lines)
+
+
+def format_breakdown(report: dict[str, Any], dimension: str) -> str:
+    """Groups of one breakdown as rows: R@1 of every system with its interval, then the main
+    system's MRR, answerable questions it withheld and its abstention recall."""
+    k = report["k"]
+    systems = report["systems"]
+    primary = report["system"]
+    table = systems[primary]["breakdowns"][dimension]
+    heading = {"style": "By question style", "article": "By cited article (0: the preamble)"}[dimension]
+    label = {"style": "style", "article": "article"}[dimension]
+    col = 18
+    header = (f"{label:<13}{'n':>5}{'ans':>5}" + "".join(f"{name + ' R@1':>{col}}" for name in systems)
+              + f"{'MRR@' + str(k):>9}{'withheld':>10}{'AbstR':>8}")
+    lines = [f"{heading}: R@1 with its 95 % interval per system; {primary}'s MRR, withheld answerable"
+             " questions and abstention recall", header, "-" * len(header)]
+    for group, m in table.items():
+        cells = []
+        for system in systems.values():
+            g = system["breakdowns"][dimension].get(group)
+            value = f"{_fmt(g['recall@1'])} {_ci(g['intervals']['recall@1'])}".rstrip() if g else "n/a"
+            cells.append(f"{value:>{col}}")
+        lines.append(
+            f"{group:<13}{m['questions']:>5}{m['answerable']:>5}" + "".join(cells)
+            + f"{_fmt(m[f'mrr@{k}']):>9}{m['false_abstentions']:>10}{_fmt(m['abstention_recall']):>8}"
+        )
     return "\n".join(lines)
 
 
@@ -187,17 +305,26 @@ def format_report(report: dict[str, Any]) -> str:
     g = report["gold"]
     k = report["k"]
     langs = ", ".join(f"{lang} {n}" for lang, n in g["languages"].items())
+    boot = report.get("bootstrap") or {}
     lines = [
         f"TreatyQA evaluation: {g['questions']} gold questions ({langs}; {g['unanswerable']} unanswerable)",
         f"gold: {', '.join(g['files'])}",
         f"R@n: any gold clause in the top n (answerable questions); MRR@{k}; nDCG@{NDCG_K} binary;"
         " Acc@1: the first citation answers;",
         "AbstP/AbstR: abstention precision/recall with the unanswerable questions as positives.",
-        "",
     ]
+    if boot:
+        lines.append(f"95%: percentile bootstrap over questions, {boot['resamples']} resamples, seed {boot['seed']}.")
+    lines.append("")
     for name, system in report["systems"].items():
-        lines.append(format_system(name, system["metrics"], system["latency_ms"], k))
+        lines.append(format_system(name, system["metrics"], system["latency_ms"], k, system.get("intervals")))
         lines.append("")
+    if report.get("significance"):
+        lines += [format_significance(report), ""]
+    primary = report["systems"][report["system"]]
+    for dimension in ("style", "article"):
+        if primary.get("breakdowns", {}).get(dimension):
+            lines += [format_breakdown(report, dimension), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -245,6 +372,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--lang-from-gold", action="store_true",
         help="pass each question's gold language to the API instead of letting it detect the language",
     )
+    parser.add_argument(
+        "--report", metavar="FILE.html|FILE.md", type=Path,
+        help="write every miss and every wrong abstention, with the clause texts and the abstention features",
+    )
+    parser.add_argument("--trec-run", metavar="FILE", type=Path, help="write the main system's ranked clauses as a TREC run")
+    parser.add_argument("--trec-qrels", metavar="FILE", type=Path, help="write the gold citations as TREC qrels")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"seed of the bootstrap and the paired test (default {SEED})")
+    parser.add_argument(
+        "--progress", choices=("auto", "bar", "lines"), default="auto",
+        help="a progress bar per system (default when stderr is a terminal) or a line at every tenth of the questions",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and index building")
     return parser
 
@@ -266,9 +404,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("haystack").setLevel(logging.WARNING)
     if args.gold and args.split:
         parser.error("--split selects part of the project's gold set; it cannot be combined with --gold")
-    for option, path in (("--output", args.output), ("--plot", args.plot)):
+    outputs = (("--output", args.output), ("--plot", args.plot), ("--report", args.report),
+               ("--trec-run", args.trec_run), ("--trec-qrels", args.trec_qrels))
+    for option, path in outputs:
         if path is not None and not path.parent.is_dir():
             return _fail(f"{option}: folder {path.parent} does not exist", 2)
+    if args.report is not None and args.report.suffix.lower() not in FORMATS:
+        return _fail(f"--report: the file must end in .html or .md, not {args.report.name!r}", 2)
 
     own_set = not args.gold
     paths = default_gold_paths(args.split or "all") if own_set else args.gold
@@ -282,18 +424,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from treatyqa.errors import TreatyQAError
 
+    show_bar = args.progress == "bar" or (args.progress == "auto" and sys.stderr.isatty())
     try:
         from treatyqa import TreatyQA
 
         with TreatyQA(progress=logger.info) as qa:
             runs = [
-                run_system(qa, gold, mode, args.k, lang_hint=args.lang_from_gold, show_progress=sys.stderr.isatty())
+                run_system(qa, gold, mode, args.k, lang_hint=args.lang_from_gold, show_progress=show_bar)
                 for mode in args.systems
             ]
     except TreatyQAError as exc:
         return _fail(f"error: {exc.message('en')}", 1)
 
-    report = build_report(gold, runs, args.k, [str(p) for p in paths])
+    report = build_report(gold, runs, args.k, [str(p) for p in paths], Bootstrap(seed=args.seed))
     sys.stdout.write(format_report(report))
     if args.output:
         args.output.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -304,7 +447,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         curves = {run.name: recall_curve(gold, run.questions, CURVE_K) for run in runs}
         plot_recall_curves(curves, args.plot)
         print(f"wrote {args.plot}")
+    write_exchange_files(args, gold, report)
     return 0
+
+
+def write_exchange_files(args: argparse.Namespace, gold: Sequence[GoldQuestion], report: dict[str, Any]) -> None:
+    """``--report``, ``--trec-run`` and ``--trec-qrels``; they need the agreement, not the model."""
+    from treatyqa.corpus import load_agreement
+
+    from eval import trec
+    from eval.failures import write_report
+
+    if not (args.report or args.trec_run or args.trec_qrels):
+        return
+    agreement = load_agreement()
+    if args.report:
+        records = {name: s["questions"] for name, s in report["systems"].items()}
+        failures = write_report(args.report, gold, records, agreement)
+        print(f"wrote {args.report} ({len(failures)} failure(s) over {len(records)} system(s))")
+    if args.trec_run:
+        trec.write_lines(args.trec_run, trec.run_lines(report["system"], report["questions"]))
+        print(f"wrote {args.trec_run} (TREC run of {report['system']})")
+    if args.trec_qrels:
+        trec.write_lines(args.trec_qrels, trec.qrels_lines(gold, trec.agreement_clauses(agreement)))
+        print(f"wrote {args.trec_qrels} (TREC qrels)")
 
 
 if __name__ == "__main__":

@@ -89,6 +89,10 @@ def test_a_valid_evaluator_file_loads_without_answers(tmp_path):
         (line(answer=42), "'answer' must be a string"),
         (line(citations=[{"article": 5, "paragraph": 3}, {"article": 5, "paragraph": 3}]), "citation 2 repeats article 5"),
         (line(citations=[{"article": 7, "paragraph": None}, {"article": 7, "paragraph": 2}]), "citation 2 overlaps"),
+        (line(style="noisy"), 'unknown style "noisy" (expected one of plain, scenario, keyword, typo, keyboard, latin,'),
+        (line(style="Plain"), 'unknown style "Plain"'),
+        (line(style=3), "unknown style 3"),
+        (line(style="unanswerable"), 'style "unanswerable" needs "citations": []'),
     ],
 )
 def test_each_kind_of_bad_line_is_rejected_with_file_line_and_reason(tmp_path, text, reason):
@@ -96,6 +100,29 @@ def test_each_kind_of_bad_line_is_rejected_with_file_line_and_reason(tmp_path, t
     (message,) = errors_of(path)
     assert message.startswith(f"{path}, line 2: ")
     assert reason in message
+
+
+def test_style_is_optional_kept_and_written_back(tmp_path):
+    path = write(
+        tmp_path,
+        line(id="a", style="keyboard", question="сурау салуда не корсетиледи"),
+        line(id="b"),
+        line(id="c", style="unanswerable", citations=[]),
+        line(id="d", style=None),
+    )
+    questions = load_gold([path])
+    assert [q.style for q in questions] == ["keyboard", None, "unanswerable", None]
+    assert questions[0].to_dict()["style"] == "keyboard"
+    assert "style" not in questions[1].to_dict()  # the file format stays as it was for unstyled lines
+    again = write(tmp_path, *(json.dumps(q.to_dict(), ensure_ascii=False) for q in questions), name="again.jsonl")
+    assert [q.to_dict() for q in load_gold([again])] == [q.to_dict() for q in questions]
+
+
+def test_every_style_is_accepted(tmp_path):
+    from eval.gold import STYLES
+
+    path = write(tmp_path, *(line(id=s, style=s, citations=[] if s == "unanswerable" else [{"article": 5, "paragraph": 3}]) for s in STYLES))
+    assert [q.style for q in load_gold([path])] == list(STYLES)
 
 
 def test_answer_is_required_only_in_the_projects_own_set(tmp_path):

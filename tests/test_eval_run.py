@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,17 +68,45 @@ def test_table_has_a_block_per_system_with_rows_per_language():
     report = build_report(GOLD, runs(), k=10, sources=["gold.jsonl"])
     text = format_report(report)
     assert "4 gold questions (kk 2, ru 2; 1 unanswerable)" in text
-    hybrid = format_system("hybrid", report["metrics"], report["latency_ms"]["hybrid"], 10)
+    hybrid = format_system("hybrid", report["metrics"], report["latency_ms"]["hybrid"], 10, report["systems"]["hybrid"]["intervals"])
     assert hybrid in text
     lines = hybrid.splitlines()
     assert lines[0].startswith("hybrid (full pipeline)") and "p50 16.0 ms" in lines[0]
     assert lines[1].split() == ["lang", "n", "ans", "R@1", "R@3", "R@5", "R@10", "MRR@10", "nDCG@5", "Acc@1", "AbstP", "AbstR"]
     assert lines[3].split() == ["kk", "2", "1", "1.000", "1.000", "1.000", "1.000", "1.000", "1.000", "1.000", "1.000", "1.000"]
-    assert lines[5].split()[:4] == ["all", "4", "3", "0.667"]
+    # one answerable kk question: no interval, shown as "-"; ru's R@1 is 0.5 over two questions
+    assert lines[4].split()[0] == "95%" and set(lines[4].split()[1:]) == {"-"}
+    assert lines[6].split()[:2] == ["95%", "0.00–1.00"]
+    assert lines[7].split()[:4] == ["all", "4", "3", "0.667"]
     # lexical never abstained: precision is n/a, not a crash or 0
     assert "lexical (lexical retrieval only)" in text
     lex_all = [ln for ln in text.splitlines() if ln.startswith("all")][-1].split()
     assert lex_all[-2:] == ["n/a", "0.000"]
+    # without intervals the block is the old one
+    plain = format_system("hybrid", report["metrics"], report["latency_ms"]["hybrid"], 10).splitlines()
+    assert plain[3].split() == lines[3].split() and plain[4].split()[0] == "ru"
+
+
+def test_table_has_the_significance_line_and_the_breakdowns():
+    report = build_report(GOLD, runs(), k=10, sources=["gold.jsonl"])
+    text = format_report(report)
+    (line,) = [ln for ln in text.splitlines() if ln.strip().startswith("lexical  n")]
+    assert line.split()[:5] == ["lexical", "n", "3", "R@1", "-0.667"]
+    assert "p=0.500" in line  # three answerable pairs: the exact test over 2^3 sign flips
+    assert "By question style" in text and "By cited article" in text
+    articles = [ln.split()[0] for ln in text.split("By cited article")[1].splitlines()[3:] if ln.strip()]
+    assert articles == ["5", "7", "10", "12"]
+    assert report["significance"]["lexical"]["recall@1"]["n"] == 3
+    assert report["systems"]["hybrid"]["breakdowns"]["style"]["(none)"]["questions"] == 4
+    again = build_report(GOLD, runs(), k=10, sources=["gold.jsonl"])
+    assert again["systems"] == report["systems"] and format_report(again) == text  # seeded: the same every time
+
+
+def test_records_carry_the_gold_for_later_comparison():
+    report = build_report(GOLD, runs(), k=10)
+    first = report["questions"][0]
+    assert first["question"] == GOLD[0].question and first["citations"] == [{"article": 5, "paragraph": 3}]
+    assert first["style"] is None
 
 
 def test_plot_writes_a_png(tmp_path):
@@ -98,7 +127,7 @@ def test_output_folder_must_exist_before_anything_runs(tmp_path):
 
 
 @pytest.mark.slow
-def test_output_round_trip_through_treatyqa(tmp_path):
+def test_output_round_trip_through_treatyqa(tmp_path, data_copy):
     """Four questions through the real API: metrics recomputed from out.json equal the printed table."""
     gold_path = tmp_path / "mine.jsonl"
     records = [
@@ -113,13 +142,18 @@ def test_output_round_trip_through_treatyqa(tmp_path):
     gold_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     out = tmp_path / "out.json"
     plot = tmp_path / "recall.png"
-    env = {**os.environ, "TREATYQA_DATA_DIR": str(tmp_path / "data")}
+    files = {"--report": tmp_path / "failures.html", "--trec-run": tmp_path / "run.txt", "--trec-qrels": tmp_path / "qrels.txt"}
+    env = {**os.environ, "TREATYQA_DATA_DIR": str(data_copy)}
     proc = subprocess.run(
-        [sys.executable, "-m", "eval.run", "--gold", str(gold_path), "--output", str(out), "--plot", str(plot), "--k", "5"],
+        [sys.executable, "-m", "eval.run", "--gold", str(gold_path), "--output", str(out), "--plot", str(plot), "--k", "5",
+         *(str(x) for pair in files.items() for x in pair)],
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=1800,
     )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
+    for name in ("hybrid", "dense", "lexical"):  # not a terminal: progress lines with the running R@1
+        assert re.search(rf"^{name}: 4/4 questions, R@1 [01]\.\d{{3}}, \d+ s, ETA 0 s$", proc.stderr, re.M), proc.stderr
+    assert "Paired randomisation test, baseline minus hybrid" in proc.stdout and "By cited article" in proc.stdout
     report = json.loads(out.read_text(encoding="utf-8"))
     assert [q["id"] for q in report["questions"]] == [r["id"] for r in records]
     for q in report["questions"]:
@@ -132,6 +166,25 @@ def test_output_round_trip_through_treatyqa(tmp_path):
         system = report["systems"][name]
         recomputed = compute_metrics(gold, system["questions"], report["k"])
         assert recomputed == system["metrics"]
-        assert format_system(name, recomputed, system["latency_ms"], report["k"]) in proc.stdout
+        assert format_system(name, recomputed, system["latency_ms"], report["k"], system["intervals"]) in proc.stdout
     assert compute_metrics(gold, report["questions"], report["k"]) == report["metrics"]
     assert plot.read_bytes()[:4] == b"\x89PNG"
+    # the features the abstention rule judged by: its score decides exactly when hybrid abstains
+    for q in report["systems"]["hybrid"]["questions"]:
+        assert set(q["abstention"]) == {"offtopic_gap", "unknown_share", "score"}
+        assert (q["abstention"]["score"] > 0) == q["abstained"]
+    assert all(q["abstention"] is None for q in report["systems"]["lexical"]["questions"])
+    # the TREC files give the printed figures through an independent library
+    import ir_measures
+    from ir_measures import RR, Success, nDCG
+
+    theirs = ir_measures.calc_aggregate(
+        [Success @ 1, Success @ 3, RR @ 5, nDCG @ 5],
+        list(ir_measures.read_trec_qrels(str(files["--trec-qrels"]))),
+        list(ir_measures.read_trec_run(str(files["--trec-run"]))),
+    )
+    ours = report["metrics"]["all"]
+    assert theirs[Success @ 1] == pytest.approx(ours["recall@1"]) and theirs[Success @ 3] == pytest.approx(ours["recall@3"])
+    assert theirs[RR @ 5] == pytest.approx(ours["mrr@5"]) and theirs[nDCG @ 5] == pytest.approx(ours["ndcg@5"])
+    page = files["--report"].read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "Сколько стоит виза в Россию?" in page

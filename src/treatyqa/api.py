@@ -148,12 +148,14 @@ class TreatyQA:
             result = self._pipelines[mode].run(pipeline_inputs(text, lang), include_outputs_from={"normalizer"})
         query: NormalizedQuery = result["normalizer"]["query"]
         ranked = result["fusion"]["documents"]
-        cited = bool(ranked) and ranked[0].meta.get("pinned", False)  # a look-up, not a question
-        features = question_features(query, ranked[0].meta.get("offtopic_gap") if ranked else None, self.vocabulary)
-        abstained = not cited and self.abstention.abstain(features, query.language.label_lang)
+        cited = bool(ranked) and ranked[0].meta.get("pinned", False)
+        # a typed citation is a look-up, not a question: no rule judges it
+        gap = ranked[0].meta.get("offtopic_gap") if ranked and not cited else None
+        features = question_features(query, gap, self.vocabulary)
+        abstained = self.abstention.abstain(features, query.language.label_lang)
         answer = build_answer(text, query, ranked, self.agreement, top_k, abstained)
         elapsed = (time.perf_counter() - started) * 1000
-        return replace(answer, timings_ms={"total": elapsed})
+        return replace(answer, timings_ms={"total": elapsed}, abstention_features=features)
 
     @property
     def closed(self) -> bool:

@@ -1,4 +1,4 @@
-"""``python -m treatyqa ask "QUESTION" [--top-k K] [--lang kk|ru] [--json]``."""
+"""``python -m treatyqa ask "QUESTION" [--top-k K] [--lang kk|ru] [--json]``; ``python -m treatyqa mcp [--http]``."""
 
 from __future__ import annotations
 
@@ -49,9 +49,18 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--lang", choices=["kk", "ru"], help="the question's language (default: detect)")
     ask.add_argument("--json", action="store_true", help="print exactly one JSON object")
     ask.add_argument("-v", "--verbose", action="store_true", help="show progress and library logs")
+    mcp = sub.add_parser("mcp", help="serve the tools ask, get_clause and list_articles over MCP (stdio by default)")
+    mcp.add_argument("--http", action="store_true", help="streamable HTTP on 127.0.0.1 instead of stdio")
+    mcp.add_argument("--port", type=int, default=8765, help="the HTTP port (default 8765)")
+    mcp.add_argument("-v", "--verbose", action="store_true", help="show progress and library logs on stderr")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s", stream=sys.stderr)
+    if args.command == "mcp":
+        from treatyqa.mcp_server import serve
+
+        serve(http=args.http, port=args.port)
+        return 0
     from treatyqa.api import TreatyQA
 
     try:

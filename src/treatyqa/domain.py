@@ -8,9 +8,12 @@ A citation identity is ``(article, paragraph, item)``: article 0 is the preamble
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from treatyqa.textclean import split_sentences
+
+if TYPE_CHECKING:  # a type only: abstention sits above the domain objects
+    from treatyqa.abstention import AbstentionFeatures
 
 LANGUAGES = ("kk", "ru")
 
@@ -215,6 +218,9 @@ class Answer:
     # how the question was read: the text searched for, the language shares, whether mixed,
     # the words restored or corrected (``NormalizedQuery.to_dict``)
     read_as: dict[str, Any] = field(default_factory=dict)
+    # what the abstention rule judged by (None without dense evidence); for evaluation
+    # reports, not part of the JSON answer
+    abstention_features: AbstentionFeatures | None = None
 
     def to_dict(self) -> dict[str, Any]:
         lang = self.language if self.language in LANGUAGES else "ru"
