@@ -500,6 +500,7 @@ def test_interface_language_switch_relabels_everything_including_gradio_and_html
         expect(page.locator("html")).to_have_attribute("lang", lang)
         expect(page.get_by_text(t("gradio_api", lang), exact=True).first).to_be_visible()  # Gradio's own footer
         assert page.get_by_text("Use via API", exact=True).count() == 0
+        assert page.locator("[aria-label='More tabs'], [aria-label='Gradio footer navigation']").count() == 0
         # the answer already in the chat is re-rendered in the new interface language...
         head = page.locator(EXCHANGES).last.locator(".tq-primary .tq-col.tq-lang-kk .tq-col-head")
         expect(head).to_contain_text(t("lang_kk", lang), ignore_case=True)

@@ -232,6 +232,7 @@
     "Loading...": "gradioLoading", "Загрузка...": "gradioLoading",
     "Error": "gradioError", "Ошибка": "gradioError",
     "Close": "gradioClose", "Закрыть": "gradioClose",
+    "More tabs": "gradioMoreTabs", "Gradio footer navigation": "gradioFooter",
   };
   const originals = new WeakMap();
   function translateGradio(root) {
