@@ -522,23 +522,6 @@ def _hit_view(
     }
 
 
-def render_hit(
-    hit: Mapping[str, Any],
-    ui_lang: str,
-    qlang: str,
-    agreement: Agreement | None = None,
-    primary: bool = True,
-    with_article: bool = True,
-) -> str:
-    """One cited clause: the citation and its tools first, then both texts side by side,
-    then (``with_article``) a collapsed view of the whole article, the clause marked."""
-    view = _hit_view(hit, normalise_lang(ui_lang), qlang, agreement, with_article)
-    macro = "primary" if primary else "secondary"
-    ui = normalise_lang(ui_lang)
-    module = _env().get_template("hit.html").make_module({"ui": ui, "t": lambda key, **f: t(key, ui, **f)})
-    return str(getattr(module, macro)(view)).strip()
-
-
 def render_answer(result: Mapping[str, Any], ui_lang: str, agreement: Agreement | None = None) -> str:
     """The whole answer: best clause first, further hits below, or a plain 'no answer'."""
     ui_lang = normalise_lang(ui_lang)
@@ -611,7 +594,6 @@ __all__ = [
     "render_conversation",
     "render_error",
     "render_header",
-    "render_hit",
     "render_question",
     "render_search",
     "search_clauses",
