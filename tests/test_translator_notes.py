@@ -51,6 +51,7 @@ def test_6_3_kazakh_question_marks_both_russian_sentences_of_its_one_sentence():
     hit = answer_for(Citation(6, 3), "Сұрау салушы Тарап қандай шарттарды сақтайды?", "kk").hits[0]
     assert hit.highlight_text["kk"] == kk.segments()[0]
     assert hit.highlight_text["ru"] == " ".join(ru.segments())  # not only the first Russian sentence
+    assert hit.highlight_text["ru"] in ru.text  # a span of the text itself
     # a Russian question about the second sentence marks it, and the one Kazakh sentence that holds it
     hit = answer_for(Citation(6, 3), "Соблюдает ли запрашивающая Сторона условия содействия?", "ru").hits[0]
     assert hit.highlight_text["ru"] == ru.segments()[1]

@@ -49,7 +49,11 @@ def _highlights(clauses: dict[str, Clause], citation: Citation, question: str, l
         if len(segments) == len(asked):
             out[code] = segments[index]
         else:
-            out[code] = " ".join(segments[i] for i in _overlapping(asked, index, segments))
+            chosen = [segments[i] for i in _overlapping(asked, index, segments)]
+            start = clause.text.find(chosen[0])
+            end = clause.text.find(chosen[-1], max(start, 0)) + len(chosen[-1])
+            # the span of the text itself (it may run over a line break), not a re-joined copy
+            out[code] = clause.text[start:end] if 0 <= start < end else " ".join(chosen)
     return out
 
 
