@@ -204,6 +204,9 @@ def _shared_server() -> AppProcess:
     with _SERVER_LOCK:
         if _SERVER is None:
             _SERVER_ROOT = Path(tempfile.mkdtemp(prefix="treatyqa-app-"))
+            reuse = os.environ.get("TREATYQA_TEST_INDEX_FROM")
+            if reuse:  # a copy of an index built before: the app starts in a minute, not five
+                shutil.copytree(reuse, _SERVER_ROOT / "data", ignore=shutil.ignore_patterns(".lock", "feedback.jsonl"))
             hook_dir = _SERVER_ROOT / "hook"
             hook_dir.mkdir()
             (hook_dir / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
@@ -304,6 +307,8 @@ def browser_context():
             locale="en-US",
         )
         context.set_default_timeout(30_000)
+        # copy-citation is read back from the clipboard (the page's own origin only)
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
         try:
             yield context
         finally:

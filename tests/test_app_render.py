@@ -20,19 +20,28 @@ from treatyqa.web.feedback import FeedbackStore, citations_of
 from treatyqa.web.i18n import EXAMPLES, STRINGS, language_from_accept, message_language, normalise_lang, t
 from treatyqa.web.render import (
     article_choices,
+    citation_text,
+    decorate,
+    parse_clause_key,
+    reference_links,
     render_answer,
     render_article,
     render_clause_text,
+    render_conversation,
     render_error,
     render_question,
+    render_search,
+    search_clauses,
     split_lines,
 )
+from treatyqa.web.ui import apply_feedback, bridge_request, clean_history, query_wishes
 
 # The only tags the renderer may emit; anything else came from text that was not escaped.
 ALLOWED_TAGS = {
     "div", "span", "p", "ul", "li", "mark", "section", "details", "summary",
-    "table", "thead", "tbody", "tr", "th", "td", "br",
+    "table", "thead", "tbody", "tr", "th", "td", "br", "a", "aside", "button", "article", "textarea",
 }
+OWN_LINK = re.compile(r"^\?(article|clause)=[0-9.]+$")  # the only links: to the agreement's own provisions
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)"><b>bold</b> & "quotes" \x00\x07'
 
 
@@ -62,7 +71,8 @@ def assert_safe(html: str) -> TagCollector:
     parsed = parse(html)
     assert set(parsed.tags) <= ALLOWED_TAGS, set(parsed.tags) - ALLOWED_TAGS
     assert not any(name.startswith("on") for name, _ in parsed.attrs)
-    assert not any(name in {"style", "href", "src"} for name, _ in parsed.attrs)
+    assert not any(name in {"style", "src"} for name, _ in parsed.attrs)
+    assert all(OWN_LINK.match(value or "") for name, value in parsed.attrs if name == "href")
     return parsed
 
 
@@ -304,3 +314,141 @@ def test_feedback_appends_from_many_threads_stay_whole(tmp_path, qa):
     lines = (tmp_path / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 80
     assert all(json.loads(line)["verdict"] == "helpful" for line in lines)
+
+
+# ---------------------------------------------------------------- links, copy, search, conversation
+
+
+def test_references_in_the_text_link_to_the_article_or_paragraph(agreement):
+    ru = render_clause_text(agreement["ru"].clause(Citation(3, 1)).text, article=3)
+    assert 'статьи <a class="tq-xref" href="?article=2" data-tq-nav="article:2">2</a> настоящего Соглашения' in ru
+    kk = render_clause_text(agreement["kk"].clause(Citation(3, 1)).text, article=3)
+    assert 'Келісімнің <a class="tq-xref" href="?article=2" data-tq-nav="article:2">2</a>-бабының' in kk
+    art4 = render_clause_text(agreement["ru"].clause(Citation(4)).text, article=4)
+    assert 'href="?article=1"' in art4
+    for lang in ("kk", "ru"):  # "пунктов 1 и 2 настоящей статьи" / "осы баптың 1 және 2-тармақтарының"
+        html = render_clause_text(agreement[lang].clause(Citation(6, 3)).text, article=6)
+        assert 'href="?clause=6.1"' in html and 'href="?clause=6.2"' in html
+        assert_safe(html)
+    assert "tq-xref" not in render_clause_text(agreement["ru"].clause(Citation(5, 3)).text, article=5)
+
+
+def test_a_link_inside_the_highlight_nests_properly():
+    links = reference_links("см. статьи 2 настоящего Соглашения", None)
+    assert [(ln.key, ln.kind) for ln in links] == [("2", "article")]
+    html = str(decorate("см. статьи 2 настоящего Соглашения", [(0, 12, "tq-best")], links))
+    assert html == 'см. <mark>статьи <a class="tq-xref" href="?article=2" data-tq-nav="article:2">2</a></mark> настоящего Соглашения'.replace(
+        "см. <mark>", "<mark>см. "
+    )
+
+
+@pytest.mark.parametrize("ui", ["kk", "ru"])
+def test_copy_citation_is_plain_text_in_the_interface_language(agreement, ui):
+    clause = agreement.bilingual(Citation(5, 3))
+    hit = {
+        "article": 5, "paragraph": 3, "item": None,
+        "text": {lang: c.text for lang, c in clause.items()},
+        "status": {"kk": "authentic", "ru": "working_translation"},
+    }
+    text = citation_text(hit, ui)
+    if ui == "ru":
+        assert text.startswith(
+            "Статья 5, пункт 3 (5-бап, 3-тармақ) Соглашения между МВД РК и МВД РФ о сотрудничестве от 23.10.2008: "
+            "«Запрос об оказании содействия должен содержать: наименование органа"
+        )
+        assert text.endswith("» (неофициальный рабочий перевод)")
+    else:
+        assert text.startswith("ҚР ІІМ мен РФ ІІМ арасындағы ынтымақтастық туралы 2008 жылғы 23 қазандағы Келісім, "
+                               "5-бап, 3-тармақ (Статья 5, пункт 3): «Көмек көрсету туралы сұрау салуда:")
+        assert text.endswith("»")
+    assert "<" not in text and "\n" not in text
+
+
+def test_filter_finds_words_in_both_texts_and_marks_them(agreement):
+    assert [c.key() for c in search_clauses(agreement, "расходы")] == ["9"]  # also "расходов"
+    assert [c.key() for c in search_clauses(agreement, "шығыстар")] == ["9"]
+    html = render_search(agreement, "конфиденциальности", "ru")
+    assert_safe(html)
+    assert 'data-count="2"' in html and '<mark class="tq-find">конфиденциальности</mark>' in html
+    assert t("filter_found", "ru", query="конфиденциальности", count=2) in html
+    none = render_search(agreement, "<b>пицца</b>", "kk")
+    assert_safe(none)
+    assert "&lt;b&gt;пицца&lt;/b&gt;" in none and 'data-count="0"' in none
+
+
+def test_article_view_has_previous_and_next_and_the_translator_note(agreement):
+    html = render_article(agreement, 6, "ru", cited=Citation(6, 3))
+    assert 'href="?article=5"' in html and 'href="?article=7"' in html
+    assert t("previous_article", "ru") in html and t("next_article", "ru") in html
+    assert html.count('data-note="translator"') == 1 and "бас тарту мүмкін бе" in html
+    assert 'id="tq-clause-6-3"' in html and 'href="?clause=6.3"' in html
+    assert 'href="?article=14"' in render_article(agreement, 15, "kk") and "tq-nav-next" not in render_article(agreement, 15, "kk")
+    assert "tq-nav-prev" not in render_article(agreement, 0, "kk")
+
+
+def test_clause_keys_from_links():
+    assert parse_clause_key("5.3") == Citation(5, 3)
+    assert parse_clause_key("9") == Citation(9)
+    assert parse_clause_key("2.1.5") == Citation(2, 1, 5)
+    assert parse_clause_key("5.3; drop") is None and parse_clause_key("") is None
+
+
+def _entry(result: dict, **kw) -> dict:
+    return {"id": "abc123", "time": "2026-01-01T00:00:00+00:00", "question": kw.pop("question", "q"), "result": result, **kw}
+
+
+FAKE_RESULT = {
+    "question": "q", "language": "ru", "abstained": False, "message": "",
+    "hits": [{"article": 9, "paragraph": None, "item": None, "citation": "Статья 9",
+              "text": {"kk": "Шығыстар.", "ru": "Расходы."}, "highlights": {"kk": "Шығыстар.", "ru": "Расходы."},
+              "status": {"kk": "authentic", "ru": "working_translation"}, "translator_note": None}],
+}
+
+
+def test_conversation_shows_answers_only_escaped_with_their_rating(agreement):
+    hostile = "{{ 7*7 }} ${1+1} " + HOSTILE
+    history = [
+        {"question": "", "error": {"kk": "бос"}},  # an old-style error entry: never a bubble
+        _entry(FAKE_RESULT, question=hostile, feedback={"verdict": "helpful", "comment": "<i>ok</i>", "status": "feedback_thanks"}),
+    ]
+    html = render_conversation(history, "kk", agreement)
+    parsed = assert_safe(html)
+    assert html.count('class="tq-exchange"') == 1 and 'data-count="1"' in html
+    text = "".join(parsed.text)
+    assert "{{ 7*7 }} ${1+1} <script>alert(1)</script>" in text and "49" not in text
+    assert 'data-tq-fb="helpful" aria-pressed="true"' in html and 'data-tq-fb="wrong_citation" aria-pressed="false"' in html
+    assert "&lt;i&gt;ok&lt;/i&gt;</textarea>" in html and t("feedback_thanks", "kk") in html
+    assert t("chat_placeholder", "ru") in render_conversation([], "ru", agreement)
+
+
+def test_feedback_is_one_rating_per_answer_changeable_with_a_comment():
+    entry = _entry(FAKE_RESULT)
+    entry, record = apply_feedback(entry, "comment", "no verdict yet")
+    assert record is None and entry["feedback"]["status"] == "feedback_choose"
+    entry, record = apply_feedback(entry, "helpful", "")
+    assert record == {"verdict": "helpful", "comment": None, "replaces": None}
+    entry, record = apply_feedback(entry, "helpful", "  ")
+    assert record is None  # the same rating twice is recorded once
+    entry, record = apply_feedback(entry, "wrong_citation", " should be 9 ")
+    assert record == {"verdict": "wrong_citation", "comment": "should be 9", "replaces": "helpful"}
+    assert entry["feedback"] == {"verdict": "wrong_citation", "comment": "should be 9", "status": "feedback_changed"}
+    entry, record = apply_feedback(entry, "comment", "more detail")
+    assert record["verdict"] == "wrong_citation" and record["comment"] == "more detail"
+    assert apply_feedback(entry, "meh", "")[1] is None
+
+
+def test_bridge_requests_links_and_history_from_the_browser():
+    assert bridge_request('{"action": "nav", "clause": "5.3"}') == {"action": "nav", "clause": "5.3"}
+    assert bridge_request('{"action": "eval"}') == {} and bridge_request("not json") == {} and bridge_request(None) == {}
+    wishes = query_wishes({"clause": "5.3", "lang": "ru"}, None)
+    assert wishes == {"lang": "ru", "clause": "5.3", "article": None, "q": None}
+    assert query_wishes({"article": "7", "q": " Кто платит? "}, "ru-RU")["q"] == "Кто платит?"
+    assert query_wishes({}, "ru-RU")["lang"] == "ru" and query_wishes({"article": "x"}, None)["article"] is None
+    assert clean_history("garbage") == [] and clean_history([{"question": "q"}, _entry(FAKE_RESULT)]) == [_entry(FAKE_RESULT)]
+
+
+def test_feedback_record_names_the_answer_and_keeps_the_comment(tmp_path):
+    store = FeedbackStore(tmp_path / "feedback.jsonl")
+    entry = store.record("helpful", FAKE_RESULT, ui_language="ru", answer_id="abc123", comment="ок", replaces=None)
+    assert store.read() == [entry]
+    assert entry["answer_id"] == "abc123" and entry["comment"] == "ок" and entry["citations"][0]["article"] == 9

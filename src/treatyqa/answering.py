@@ -41,15 +41,39 @@ def _highlights(clauses: dict[str, Clause], citation: Citation, question: str, l
         return {code: c.items[citation.item - 1] for code, c in clauses.items()}
     ask_lang = lang if lang in clauses else "ru"
     index = _segment_index(clauses[ask_lang], set(terms(question, ask_lang)), ask_lang)
+    asked = clauses[ask_lang].segments()
     out = {}
     for code, clause in clauses.items():
         segments = clause.segments()
-        # sentences align across languages when their counts agree; otherwise match by terms
-        if len(segments) == len(clauses[ask_lang].segments()):
+        # sentences align across languages when their counts agree; otherwise by position
+        # (6.3: one Kazakh sentence, where the full stop is missing, is two Russian ones)
+        if len(segments) == len(asked):
             out[code] = segments[index]
         else:
-            out[code] = segments[_segment_index(clause, set(terms(question, code)), code)]
+            chosen = [segments[i] for i in _overlapping(asked, index, segments)]
+            start = clause.text.find(chosen[0])
+            end = clause.text.find(chosen[-1], max(start, 0)) + len(chosen[-1])
+            # the span of the text itself (it may run over a line break), not a re-joined copy
+            out[code] = clause.text[start:end] if 0 <= start < end else " ".join(chosen)
     return out
+
+
+def _spans(segments: tuple[str, ...]) -> list[tuple[float, float]]:
+    """Each segment's share of the clause as ``(start, end)`` in 0..1, by characters."""
+    total = sum(len(s) for s in segments) or 1
+    spans, at = [], 0
+    for seg in segments:
+        spans.append((at / total, (at + len(seg)) / total))
+        at += len(seg)
+    return spans
+
+
+def _overlapping(asked: tuple[str, ...], index: int, other: tuple[str, ...]) -> list[int]:
+    """The segments of ``other`` that lie mostly inside ``asked[index]`` (at least the one that overlaps most)."""
+    a, b = _spans(asked)[index]
+    overlaps = [max(0.0, min(b, end) - max(a, start)) / ((end - start) or 1) for start, end in _spans(other)]
+    inside = [i for i, share in enumerate(overlaps) if share >= 0.5]
+    return inside or [max(range(len(other)), key=overlaps.__getitem__)]
 
 
 def build_answer(
@@ -79,6 +103,7 @@ def build_answer(
                 score=float(doc.score or 0.0),
                 status={code: agreement.provenance[code].status for code in LANGUAGES},
                 highlight_text=highlight,
+                note=agreement.notes.get(citation.clause),
             )
         )
     key = "abstained" if abstained else "answered"

@@ -16,6 +16,8 @@ STATUS = {
     "authentic": {"kk": "түпнұсқа мәтін", "ru": "аутентичный текст"},
     "working_translation": {"kk": "ресми емес жұмыс аудармасы", "ru": "неофициальный рабочий перевод"},
 }
+NOTE_HEADING = {"kk": "Аудармашының ескертпесі", "ru": "Примечание переводчика"}
+LITERAL_HEADING = {"kk": "Түпнұсқа мәтін сөзбе-сөз", "ru": "Дословно по аутентичному тексту"}
 LANG_NAME = {"kk": {"kk": "Қазақша", "ru": "Казахский"}, "ru": {"kk": "Орысша", "ru": "Русский"}}
 
 
@@ -36,6 +38,10 @@ def format_answer(answer: Answer) -> str:
             out.append(f"   [{LANG_NAME[code][ui]}, {STATUS[hit.status[code]][ui]}]")
             for line in hit.text[code].splitlines():
                 out.extend(textwrap.wrap(line, 96, initial_indent="     ", subsequent_indent="       "))
+            if hit.note and hit.note.lang == code:
+                out.append(f"   [{NOTE_HEADING[ui]}]")
+                for line in (hit.note.note, f"{LITERAL_HEADING[ui]}: «{hit.note.literal}»"):
+                    out.extend(textwrap.wrap(line, 96, initial_indent="     ", subsequent_indent="       "))
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 

@@ -160,12 +160,25 @@ class Provenance:
 
 
 @dataclass(frozen=True)
+class TranslatorNote:
+    """Where a working translation departs from the literal authentic text, and why."""
+
+    lang: str  # the language of the translation (and of the note)
+    note: str
+    literal: str  # the authentic text read word for word, in ``lang``
+
+    def to_dict(self) -> dict[str, str]:
+        return {"lang": self.lang, "note": self.note, "literal": self.literal}
+
+
+@dataclass(frozen=True)
 class Agreement:
     """Both language versions, aligned clause by clause, with their provenance."""
 
     texts: dict[str, AgreementText]
     provenance: dict[str, Provenance]
     corpus_hash: str
+    notes: dict[Citation, TranslatorNote] = field(default_factory=dict)  # clause -> translator's note
 
     def __getitem__(self, lang: str) -> AgreementText:
         return self.texts[lang]
@@ -189,6 +202,7 @@ class Hit:
     score: float
     status: dict[str, str] = field(default_factory=dict)  # lang -> authentic / working_translation
     highlight_text: dict[str, str] = field(default_factory=dict)  # the highlight in each language
+    note: TranslatorNote | None = None  # the translator's note on this clause, if any
 
     def to_dict(self, lang: str) -> dict[str, Any]:
         return {
@@ -204,6 +218,7 @@ class Hit:
             "highlights": dict(self.highlight_text),
             "status": dict(self.status),
             "score": round(self.score, 6),
+            "translator_note": self.note.to_dict() if self.note else None,
         }
 
 
@@ -247,6 +262,7 @@ __all__ = [
     "Citation",
     "Clause",
     "Hit",
+    "TranslatorNote",
     "Provenance",
     "citation_from_dict",
 ]

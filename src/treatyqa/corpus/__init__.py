@@ -14,7 +14,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from treatyqa.domain import LANGUAGES, Agreement, AgreementText, Citation, Provenance
+from treatyqa.domain import LANGUAGES, Agreement, AgreementText, Citation, Provenance, TranslatorNote
 from treatyqa.parser import CorpusError, parse_file
 
 DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent
@@ -62,10 +62,36 @@ def check_alignment(texts: dict[str, AgreementText], expected_articles: int) -> 
             raise CorpusError(text.source, f"clause of {reference.source} is missing here", cit.article, cit.paragraph)
 
 
+def _citation_of(key: str) -> Citation:
+    """``5.3`` -> ``Citation(5, 3)``, ``9`` -> ``Citation(9)`` (the keys of ``Citation.key()``)."""
+    article, _, paragraph = key.partition(".")
+    return Citation(int(article), int(paragraph) if paragraph else None)
+
+
+def read_notes(path: Path, lang: str, text: AgreementText) -> dict[Citation, TranslatorNote]:
+    """The translator's notes of one translation, keyed by clause; every key must be a clause of it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CorpusError(str(path), f"cannot be read ({exc.strerror})") from exc
+    except json.JSONDecodeError as exc:
+        raise CorpusError(str(path), f"not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    notes: dict[Citation, TranslatorNote] = {}
+    for key, entry in data.get("notes", {}).items():
+        try:
+            citation = _citation_of(key)
+            text.clause(citation)
+        except (ValueError, KeyError):
+            raise CorpusError(str(path), f"note {key!r} names no clause of the agreement") from None
+        notes[citation] = TranslatorNote(lang, entry["note"], entry["literal"])
+    return notes
+
+
 def load_agreement_from(folder: Path) -> Agreement:
     manifest = _read_manifest(folder)
     texts: dict[str, AgreementText] = {}
     provenance: dict[str, Provenance] = {}
+    notes: dict[Citation, TranslatorNote] = {}
     digest = hashlib.sha256()
     for lang in LANGUAGES:
         entry = manifest.get("texts", {}).get(lang)
@@ -77,7 +103,10 @@ def load_agreement_from(folder: Path) -> Agreement:
         digest.update(f"{lang}:{sha}:{entry['status']}\n".encode())
         provenance[lang] = Provenance(lang, entry["status"], entry["description"], entry["file"], sha)
     check_alignment(texts, int(manifest["agreement"]["articles"]))
-    return Agreement(texts=texts, provenance=provenance, corpus_hash=digest.hexdigest()[:12])
+    for lang in LANGUAGES:  # not part of the digest: notes do not change the index
+        if manifest["texts"][lang].get("notes"):
+            notes.update(read_notes(folder / manifest["texts"][lang]["notes"], lang, texts[lang]))
+    return Agreement(texts=texts, provenance=provenance, corpus_hash=digest.hexdigest()[:12], notes=notes)
 
 
 @lru_cache(maxsize=4)

@@ -4,7 +4,8 @@ A record::
 
     {"time": "2025-01-31T12:00:00.123456+00:00", "verdict": "helpful",
      "question": "...", "language": "kk", "ui_language": "ru", "abstained": false,
-     "citations": [{"article": 5, "paragraph": 3, "item": null, "citation": "5-бап, 3-тармақ"}]}
+     "citations": [{"article": 5, "paragraph": 3, "item": null, "citation": "5-бап, 3-тармақ"}],
+     "source": "web", "answer_id": "3f2a…", "comment": null, "replaces": null}
 
 ``verdict`` is ``helpful`` or ``wrong_citation``. Appends are serialised inside the process
 (a lock) and across processes (``flock``), and each record is written with one ``write``.
@@ -52,8 +53,15 @@ class FeedbackStore:
         result: Mapping[str, Any],
         ui_language: str | None = None,
         source: str = "web",
+        answer_id: str | None = None,
+        comment: str | None = None,
+        replaces: str | None = None,
     ) -> dict[str, Any]:
-        """Append one record for the answer ``result``; returns what was written."""
+        """Append one record for the answer ``result``; returns what was written.
+
+        ``answer_id`` names the answer in the chat: a later record with the same id (a changed
+        verdict or comment, ``replaces`` naming the verdict before) supersedes the earlier one.
+        """
         if verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
         entry = {
@@ -65,6 +73,9 @@ class FeedbackStore:
             "abstained": bool(result.get("abstained")),
             "citations": citations_of(result),
             "source": source,
+            "answer_id": answer_id,
+            "comment": comment,
+            "replaces": replaces,
         }
         line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
         with self._lock:

@@ -1,8 +1,10 @@
-"""Answers, articles and questions as safe HTML for the chat.
+"""Answers, articles, the conversation and search results as safe HTML for the chat.
 
-Every piece of user or corpus text goes through :func:`esc` (``html.escape``) before it is
-put into markup; the only tags in the output are the ones written here. Highlights are
-``<mark>`` elements placed around the escaped best-matching sentence or list item.
+The markup lives in Jinja2 templates (``templates/``) with autoescape on: every value put
+into them is escaped, and control characters become U+FFFD. Clause text is the one piece
+built here (:func:`render_clause_text`): each run of text is escaped, then wrapped in the
+``<mark>`` of the best-matching sentence, the ``<mark class="tq-find">`` of a filter's
+words, or the ``<a class="tq-xref">`` of a reference to another article or paragraph.
 
 The input is the JSON result of ``Answer.to_dict()`` (the same dict the CLI prints and the
 HTTP API returns), so the page shows exactly what every other interface returns.
@@ -12,8 +14,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from treatyqa.domain import LANGUAGES, Agreement, Citation, Clause
 from treatyqa.web.i18n import normalise_lang, t
@@ -21,11 +28,36 @@ from treatyqa.web.i18n import normalise_lang, t
 # C0/C1 control characters except tab and newline; shown as U+FFFD, never passed through.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 QUESTION_DISPLAY_CHARS = 600
+COMMENT_MAX_CHARS = 1000
 
 
 def esc(text: object) -> str:
     """Escape for HTML text and attribute values; control characters become U+FFFD."""
     return html.escape(_CONTROL.sub("\ufffd", str(text)), quote=True)
+
+
+def _finalize(value: object) -> object:
+    """Every ``{{ value }}`` of a template: control characters out (Markup is already clean)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _CONTROL.sub("\ufffd", value)
+    return "" if value is None else value
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    return Environment(
+        loader=PackageLoader("treatyqa.web", "templates"),
+        autoescape=True,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+    )
+
+
+def _render(name: str, ui_lang: str, **context: Any) -> str:
+    ui = normalise_lang(ui_lang)
+    return _env().get_template(name).render(ui=ui, t=lambda key, **f: t(key, ui, **f), **context).strip()
 
 
 def _other(lang: str) -> str:
@@ -40,17 +72,55 @@ def _answer_lang(result: Mapping[str, Any], default: str) -> str:
 # ---------------------------------------------------------------- questions and errors
 
 
+def shorten(question: str, max_chars: int = QUESTION_DISPLAY_CHARS) -> str:
+    return question if len(question) <= max_chars else question[:max_chars] + " …"
+
+
 def render_question(question: str, max_chars: int = QUESTION_DISPLAY_CHARS) -> str:
     """The user's question as inert text (long input is shortened for display only)."""
-    shown = question if len(question) <= max_chars else question[:max_chars] + " …"
-    return f'<div class="tq-question">{esc(shown)}</div>'
+    return f'<div class="tq-question">{esc(shorten(question, max_chars))}</div>'
 
 
 def render_error(message: str) -> str:
     return f'<div class="tq-error" role="alert">{esc(message)}</div>'
 
 
-# ---------------------------------------------------------------- clause text
+# ---------------------------------------------------------------- clause text: marks and links
+
+# References inside the text: "статьи 2 настоящего Соглашения", "осы Келісімнің 2-бабында",
+# "пунктов 1 и 2 настоящей статьи", "осы баптың 1 және 2-тармақтарының".
+_NUM_LIST = r"\d+(?:\s*(?:,|и|және)\s*\d+)*"
+_REFERENCES = (
+    ("article", re.compile(r"(?:стать[а-яё]*)\s+(" + _NUM_LIST + r")(?=\s+настоящего Соглашения)", re.I)),
+    ("paragraph", re.compile(r"(?:пункт[а-яё]*)\s+(" + _NUM_LIST + r")(?=\s+настоящей статьи)", re.I)),
+    ("article", re.compile(r"(?<=Келісімнің\s)(" + _NUM_LIST + r")-баб")),
+    ("paragraph", re.compile(r"(?<=осы баптың\s)(" + _NUM_LIST + r")-тармақ")),
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    start: int
+    end: int
+    key: str  # what ``?clause=`` / ``?article=`` opens: "2" or "6.1"
+    kind: str  # "article" or "clause"
+
+
+def reference_links(line: str, article: int | None) -> list[Link]:
+    """The numbers in ``line`` that refer to an article, or to a paragraph of ``article``."""
+    links: list[Link] = []
+    for kind, pattern in _REFERENCES:
+        for match in pattern.finditer(line):
+            if kind == "paragraph" and article is None:
+                continue
+            group_start = match.start(1)
+            for number in re.finditer(r"\d+", match.group(1)):
+                a, b = group_start + number.start(), group_start + number.end()
+                if kind == "article":
+                    links.append(Link(a, b, number.group(0), "article"))
+                else:
+                    links.append(Link(a, b, f"{article}.{number.group(0)}", "clause"))
+    return sorted(links, key=lambda link: link.start)
 
 
 def _find(line: str, needle: str) -> tuple[int, int] | None:
@@ -67,17 +137,81 @@ def _find(line: str, needle: str) -> tuple[int, int] | None:
     return (match.start(), match.end()) if match else None
 
 
-def _mark_line(line: str, highlight: str | None) -> tuple[str, bool]:
-    """``line`` escaped, with the highlight (a sentence of it, or all of it) in ``<mark>``."""
+def find_words(query: str) -> list[str]:
+    """The words a filter looks for (two letters or more), in order, without repeats."""
+    words = [w for w in re.findall(r"\w[\w-]*", query) if len(w) >= 2]
+    return list(dict.fromkeys(w.casefold() for w in words))
+
+
+def _word_pattern(word: str) -> re.Pattern[str]:
+    """A word and its inflected forms: a long word's last two letters may differ
+    (``расходы`` finds ``расходов``, ``шығыстар`` finds ``шығыстарды``)."""
+    stem = word if len(word) <= 5 else word[:-2]
+    return re.compile(r"(?<!\w)" + re.escape(stem) + r"[\w-]*", re.IGNORECASE)
+
+
+def _find_spans(line: str, words: Sequence[str]) -> list[tuple[int, int]]:
+    spans = sorted((m.start(), m.end()) for w in words for m in _word_pattern(w).finditer(line))
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def decorate(line: str, marks: Sequence[tuple[int, int, str]] = (), links: Sequence[Link] = ()) -> Markup:
+    """``line`` escaped, with ``marks`` (start, end, css class) and ``links`` around its runs.
+
+    Marks do not overlap each other; a link that crosses a mark's edge is split there, so
+    the output always nests properly.
+    """
+    cuts = {0, len(line)}
+    for a, b, _ in marks:
+        cuts.update((a, b))
+    for link in links:
+        cuts.update((link.start, link.end))
+    points = sorted(c for c in cuts if 0 <= c <= len(line))
+    out: list[str] = []
+    open_mark: str | None = None
+    for a, b in zip(points, points[1:]):
+        mark = next((css for s, e, css in marks if s <= a and b <= e), None)
+        if mark != open_mark:
+            if open_mark is not None:
+                out.append("</mark>")
+            if mark is not None:
+                out.append("<mark>" if mark == "tq-best" else f'<mark class="{esc(mark)}">')
+            open_mark = mark
+        piece = esc(line[a:b])
+        link = next((ln for ln in links if ln.start <= a and b <= ln.end), None)
+        if link is not None:
+            param = "article" if link.kind == "article" else "clause"
+            piece = (
+                f'<a class="tq-xref" href="?{param}={esc(link.key)}" '
+                f'data-tq-nav="{param}:{esc(link.key)}">{piece}</a>'
+            )
+        out.append(piece)
+    if open_mark is not None:
+        out.append("</mark>")
+    return Markup("".join(out))
+
+
+def _line(line: str, highlight: str | None, words: Sequence[str], article: int | None) -> tuple[Markup, bool]:
+    """One line: the highlight (a sentence of it, or all of it) marked, found words, links."""
+    marks: list[tuple[int, int, str]] = []
+    hit = False
     if highlight:
         span = _find(line, highlight.strip())
         stripped = line.strip()
         if span is None and len(stripped) > 3 and stripped in highlight:
             span = (0, len(line))  # the highlight spans several lines: mark each whole line
         if span is not None:
-            a, b = span
-            return f"{esc(line[:a])}<mark>{esc(line[a:b])}</mark>{esc(line[b:])}", True
-    return esc(line), False
+            marks.append((*span, "tq-best"))
+            hit = True
+    if words and not marks:
+        marks.extend((a, b, "tq-find") for a, b in _find_spans(line, words))
+    return decorate(line, marks, reference_links(line, article)), hit
 
 
 def split_lines(text: str) -> tuple[str | None, list[str], list[str]]:
@@ -93,47 +227,79 @@ def split_lines(text: str) -> tuple[str | None, list[str], list[str]]:
     return None, [], lines
 
 
-def render_clause_text(text: str, highlight: str | None = None, item: int | None = None) -> str:
+def render_clause_text(
+    text: str,
+    highlight: str | None = None,
+    item: int | None = None,
+    article: int | None = None,
+    find: Sequence[str] = (),
+) -> Markup:
     """A clause's text: paragraphs, a lead-in and a bulleted list, the best match marked.
 
-    ``item`` (1-based) marks that list item when the highlight is not found in the text.
+    ``item`` (1-based) marks that list item when the highlight is not found in the text;
+    ``article`` turns references to its paragraphs into links; ``find`` marks those words.
     """
     lead_in, items, others = split_lines(text)
     parts: list[str] = []
     marked = False
-    for line in others:
-        body, hit = _mark_line(line, None if marked else highlight)
+
+    def line(value: str) -> Markup:
+        nonlocal marked
+        body, hit = _line(value, None if marked else highlight, find, article)
         marked = marked or hit
-        parts.append(f"<p>{body}</p>")
+        return body
+
+    for value in others:
+        parts.append(f"<p>{line(value)}</p>")
     if lead_in is not None:
-        body, hit = _mark_line(lead_in, None if marked else highlight)
-        marked = marked or hit
-        parts.append(f'<p class="tq-lead">{body}</p>')
-        lis = []
-        for line in items:
-            body, hit = _mark_line(line, None if marked else highlight)
-            marked = marked or hit
-            lis.append(body)
+        parts.append(f'<p class="tq-lead">{line(lead_in)}</p>')
+        lis = [line(value) for value in items]
         if not marked and item is not None and 1 <= item <= len(lis):
-            lis[item - 1] = f"<mark>{esc(items[item - 1])}</mark>"
+            lis[item - 1] = Markup(f"<mark>{decorate(items[item - 1], (), reference_links(items[item - 1], article))}</mark>")
         parts.append("<ul>" + "".join(f"<li>{li}</li>" for li in lis) + "</ul>")
-    return "".join(parts)
+    return Markup("".join(parts))
 
 
 def _status_label(status: str | None, ui_lang: str) -> str:
-    key = f"status_{status}" if status in ("authentic", "working_translation") else None
-    return t(key, ui_lang) if key else ""
+    return t(f"status_{status}", ui_lang) if status in ("authentic", "working_translation") else ""
 
 
-def _column_header(lang: str, status: str | None, ui_lang: str) -> str:
-    label = esc(t(f"lang_{lang}", ui_lang))
-    status_text = _status_label(status, ui_lang)
-    css = "tq-status" + (" tq-unofficial" if status == "working_translation" else "")
-    badge = f' <span class="{css}" data-status="{esc(status or "")}">{esc(status_text)}</span>' if status_text else ""
-    return f'<div class="tq-col-head">{label}{badge}</div>'
+def _cite_class(citation: Citation) -> str:
+    """A class naming the citation (``tq-c-5-3``, ``tq-c-5-3-2``, ``tq-c-9``)."""
+    return "tq-c-" + citation.key().replace(".", "-")
 
 
-# ---------------------------------------------------------------- articles
+def parse_clause_key(key: str) -> Citation | None:
+    """``5.3`` / ``5.3.2`` / ``9`` (as in ``?clause=``) as a citation, or None if malformed."""
+    match = re.fullmatch(r"\s*(\d{1,2})(?:\.(\d{0,2}))?(?:\.(\d{1,2}))?\s*", key or "")
+    if not match:
+        return None
+    article, paragraph, item = match.groups()
+    return Citation(int(article), int(paragraph) if paragraph else None, int(item) if item else None)
+
+
+# ---------------------------------------------------------------- the header
+
+
+def provenance_text(agreement: Agreement | None, ui_lang: str) -> str:
+    """Which text is authentic and which a working translation, from the corpus manifest."""
+    statuses = {lang: p.status for lang, p in (agreement.provenance.items() if agreement else ())}
+    key = "both_authentic_note" if statuses and all(s == "authentic" for s in statuses.values()) else "provenance_note"
+    return t(key, ui_lang)
+
+
+def render_header(agreement: Agreement, ui_lang: str) -> str:
+    text = agreement[normalise_lang(ui_lang)]
+    return _render(
+        "header.html",
+        ui_lang,
+        title=text.title,
+        place_date=text.place_date,
+        provenance=provenance_text(agreement, ui_lang),
+    )
+
+
+# ---------------------------------------------------------------- articles and the filter
 
 
 def article_clauses(agreement: Agreement, lang: str, number: int) -> tuple[Clause, ...]:
@@ -146,20 +312,30 @@ def article_label(number: int, lang: str) -> str:
     return Citation(number).label(lang)
 
 
+def article_caption(agreement: Agreement, number: int, lang: str) -> str:
+    label = article_label(number, lang)
+    return label if number == 0 else f"{label}. {agreement[lang].title_of(number)}"
+
+
+def article_numbers(agreement: Agreement) -> list[int]:
+    return [0] + [a.number for a in agreement["kk"].articles]
+
+
 def article_choices(agreement: Agreement, ui_lang: str) -> list[tuple[str, int]]:
     """Dropdown choices ``("5-бап. <title>", 5)``, the preamble first."""
     lang = normalise_lang(ui_lang)
-    text = agreement[lang]
-    choices = [(t("preamble", lang), 0)]
-    for art in text.articles:
-        choices.append((f"{article_label(art.number, lang)}. {art.title}", art.number))
-    return choices
+    return [(t("preamble", lang) if n == 0 else article_caption(agreement, n, lang), n) for n in article_numbers(agreement)]
 
 
-def _clause_html(clause: Clause, highlight: str | None = None) -> str:
-    number = clause.citation.paragraph
-    prefix = f'<span class="tq-par-no">{number}.</span> ' if number is not None else ""
-    return prefix + render_clause_text(clause.text, highlight)
+def _heads(agreement: Agreement, number: int, ui_lang: str) -> list[dict[str, Any]]:
+    heads = []
+    for lang in LANGUAGES:
+        status = agreement.provenance[lang].status if lang in agreement.provenance else ""
+        heads.append(
+            {"lang": lang, "status": status, "status_label": _status_label(status, ui_lang),
+             "caption": article_caption(agreement, number, lang)}
+        )
+    return heads
 
 
 def render_article(
@@ -169,72 +345,123 @@ def render_article(
     cited: Citation | None = None,
     highlights: Mapping[str, str] | None = None,
     heading: bool = True,
+    message: str | None = None,
 ) -> str:
     """A whole article, clause by clause, Kazakh and Russian side by side.
 
-    ``cited`` marks that clause (and ``highlights[lang]`` inside it): the view a user gets
-    when opening the article around a cited clause.
+    ``cited`` marks that clause (and ``highlights[lang]`` inside it, or its list item):
+    the view a user gets from a clause link or from an answer. ``heading`` adds the title
+    and the previous/next links.
     """
     ui_lang = normalise_lang(ui_lang)
-    rows: list[str] = []
     per_lang = {lang: article_clauses(agreement, lang, number) for lang in LANGUAGES}
+    rows = []
     for index, clause in enumerate(per_lang["kk"]):
         is_cited = cited is not None and clause.citation == cited.clause
         cells = []
         for lang in LANGUAGES:
             other = per_lang[lang][index]
             marks = (highlights or {}).get(lang) if is_cited else None
-            cells.append(f'<td class="tq-lang-{lang}" lang="{lang}" data-lang="{lang}">{_clause_html(other, marks)}</td>')
-        css = f"tq-clause {_cite_class(clause.citation)}" + (" tq-cited" if is_cited else "")
-        rows.append(f'<tr class="{css}" data-citation="{esc(clause.citation.key())}">{"".join(cells)}</tr>')
-    head_cells = []
-    for lang in LANGUAGES:
-        status = agreement.provenance[lang].status if lang in agreement.provenance else None
-        title = agreement[lang].title_of(number)
-        label = article_label(number, lang)
-        caption = label if number == 0 else f"{label}. {title}"
-        head_cells.append(
-            f'<th class="tq-lang-{lang}" lang="{lang}" data-lang="{lang}">{_column_header(lang, status, ui_lang)}'
-            f'<div class="tq-article-title">{esc(caption)}</div></th>'
+            item = cited.item if is_cited and cited is not None else None
+            note = agreement.notes.get(clause.citation)
+            cells.append(
+                {
+                    "lang": lang,
+                    "number": clause.citation.paragraph,
+                    "body": render_clause_text(other.text, marks, item, article=number),
+                    "note": note.to_dict() if note and note.lang == lang else None,
+                }
+            )
+        key = clause.citation.key()
+        rows.append(
+            {"key": key, "anchor": key.replace(".", "-"), "css": _cite_class(clause.citation),
+             "cited": is_cited, "cells": cells}
         )
-    title_html = ""
-    if heading:
-        title = agreement[ui_lang].title_of(number)
-        label = article_label(number, ui_lang)
-        title_html = f'<div class="tq-article-heading">{esc(label if number == 0 else f"{label}. {title}")}</div>'
-    return (
-        f'<div class="tq-article-view tq-article-{number}" data-article="{number}">{title_html}'
-        f'<table class="tq-article-table"><thead><tr>{"".join(head_cells)}</tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table>'
-        f"{provenance_note(agreement, ui_lang)}</div>"
+    numbers = article_numbers(agreement)
+    at = numbers.index(number)
+
+    def neighbour(i: int) -> dict[str, Any] | None:
+        if 0 <= i < len(numbers):
+            return {"number": numbers[i], "caption": article_caption(agreement, numbers[i], ui_lang)}
+        return None
+
+    return _render(
+        "article.html",
+        ui_lang,
+        number=number,
+        heading=heading,
+        caption=article_caption(agreement, number, ui_lang),
+        prev=neighbour(at - 1),
+        next=neighbour(at + 1),
+        heads=_heads(agreement, number, ui_lang),
+        rows=rows,
+        message=message,
+        provenance=provenance_text(agreement, ui_lang),
     )
 
 
-def provenance_text(agreement: Agreement | None, ui_lang: str) -> str:
-    """Which text is authentic and which a working translation, from the corpus manifest."""
-    statuses = {lang: p.status for lang, p in (agreement.provenance.items() if agreement else ())}
-    key = "both_authentic_note" if statuses and all(s == "authentic" for s in statuses.values()) else "provenance_note"
-    return t(key, ui_lang)
+def search_clauses(agreement: Agreement, query: str) -> list[Citation]:
+    """Clauses whose Kazakh or Russian text holds every word of ``query`` (case ignored)."""
+    words = find_words(query)
+    if not words:
+        return []
+    found = []
+    for citation in agreement.citations():
+        texts = agreement.bilingual(citation)
+        if any(all(_word_pattern(w).search(clause.text) for w in words) for clause in texts.values()):
+            found.append(citation)
+    return found
 
 
-def provenance_note(agreement: Agreement | None, ui_lang: str) -> str:
-    return f'<p class="tq-provenance">{esc(provenance_text(agreement, ui_lang))}</p>'
+def render_search(agreement: Agreement, query: str, ui_lang: str) -> str:
+    """Every clause that holds the filter's words, both texts, the words marked in each."""
+    ui_lang = normalise_lang(ui_lang)
+    words = find_words(query)
+    rows = []
+    for citation in search_clauses(agreement, query):
+        texts = agreement.bilingual(citation)
+        cells = [
+            {
+                "lang": lang,
+                "label": citation.label(lang),
+                "body": render_clause_text(texts[lang].text, article=citation.article, find=words),
+            }
+            for lang in LANGUAGES
+        ]
+        rows.append({"key": citation.key(), "css": _cite_class(citation), "cells": cells})
+    return _render("search.html", ui_lang, query=query.strip()[:200], rows=rows)
 
 
 # ---------------------------------------------------------------- answers
-
-
-def _cite_class(citation: Citation) -> str:
-    """A class naming the citation (``tq-c-5-3``, ``tq-c-5-3-2``, ``tq-c-9``): the page's
-    sanitizer keeps classes but drops ``data-*`` attributes from chat messages."""
-    return "tq-c-" + citation.key().replace(".", "-")
 
 
 def _hit_citation(hit: Mapping[str, Any]) -> Citation:
     return Citation(int(hit["article"]), hit.get("paragraph"), hit.get("item"))
 
 
-def _side_by_side(hit: Mapping[str, Any], ui_lang: str, qlang: str) -> str:
+def citation_text(hit: Mapping[str, Any], ui_lang: str) -> str:
+    """What "copy citation" puts on the clipboard: the citation in ``ui_lang``, the other
+    language's in brackets, the agreement, and the quoted text (a list item alone if the hit is one).
+
+    ``Статья 5, пункт 3 (5-бап, 3-тармақ) Соглашения между МВД РК и МВД РФ о сотрудничестве
+    от 23.10.2008: «…»``
+    """
+    lang = normalise_lang(ui_lang)
+    citation = _hit_citation(hit)
+    label, other = citation.label(lang), citation.label(_other(lang))
+    texts = hit.get("text") or {}
+    quote = (hit.get("highlights") or {}).get(lang) if citation.item is not None else None
+    quote = " ".join((quote or texts.get(lang, "")).split())
+    if lang == "ru":
+        text = f"{label} ({other}) {t('agreement_short', lang)}: «{quote}»"
+    else:
+        text = f"{t('agreement_short', lang)}, {label} ({other}): «{quote}»"
+    if (hit.get("status") or {}).get(lang) == "working_translation":
+        text += f" ({t('unofficial_quote', lang)})"
+    return text
+
+
+def _columns(hit: Mapping[str, Any], ui_lang: str, qlang: str) -> list[dict[str, Any]]:
     texts = hit.get("text") or {}
     highlights = dict(hit.get("highlights") or {})
     if not highlights.get(qlang) and hit.get("highlight"):
@@ -242,82 +469,57 @@ def _side_by_side(hit: Mapping[str, Any], ui_lang: str, qlang: str) -> str:
     statuses = hit.get("status") or {}
     titles = hit.get("titles") or {}
     citations = hit.get("citations") or {}
-    item = hit.get("item")
+    note = hit.get("translator_note")
     cols = []
     for lang in LANGUAGES:
         if lang not in texts:
             continue
         label = citations.get(lang) or _hit_citation(hit).label(lang)
         title = titles.get(lang, "")
-        caption = f"{label} · {title}" if title else label
         status = statuses.get(lang, "")
         cols.append(
-            f'<section class="tq-col tq-lang-{lang} tq-status-{esc(status)}" lang="{lang}" data-lang="{lang}" '
-            f'data-status="{esc(status)}">'
-            f"{_column_header(lang, statuses.get(lang), ui_lang)}"
-            f'<div class="tq-col-cite">{esc(caption)}</div>'
-            f'<div class="tq-text">{render_clause_text(texts[lang], highlights.get(lang), item)}</div>'
-            "</section>"
+            {
+                "lang": lang,
+                "status": status,
+                "status_label": _status_label(status, ui_lang),
+                "caption": f"{label} · {title}" if title else label,
+                "body": render_clause_text(texts[lang], highlights.get(lang), hit.get("item"), article=int(hit["article"])),
+                "note": note if isinstance(note, Mapping) and note.get("lang") == lang else None,
+            }
         )
-    return f'<div class="tq-side">{"".join(cols)}</div>'
+    return cols
 
 
-def _article_details(hit: Mapping[str, Any], ui_lang: str, agreement: Agreement | None) -> str:
-    if agreement is None:
-        return ""
-    citation = _hit_citation(hit)
-    try:
-        body = render_article(
-            agreement, citation.article, ui_lang, cited=citation, highlights=hit.get("highlights"), heading=False
-        )
-    except KeyError:
-        return ""
-    label = t("open_article", ui_lang, label=article_label(citation.article, ui_lang))
-    return (
-        f'<details class="tq-open-article tq-article-{citation.article}" data-article="{citation.article}">'
-        f"<summary>{esc(label)}</summary>{body}</details>"
-    )
-
-
-def render_hit(
-    hit: Mapping[str, Any],
-    ui_lang: str,
-    qlang: str,
-    agreement: Agreement | None = None,
-    primary: bool = True,
-    with_article: bool = True,
-) -> str:
-    """One cited clause: the citation first, then both texts side by side, then the article
-    (``with_article``: a collapsed view of the whole article, the clause marked)."""
-    ui_lang = normalise_lang(ui_lang)
+def _hit_view(
+    hit: Mapping[str, Any], ui_lang: str, qlang: str, agreement: Agreement | None, with_article: bool
+) -> dict[str, Any]:
     citation = _hit_citation(hit)
     citations = hit.get("citations") or {}
-    label = citations.get(qlang) or hit.get("citation") or citation.label(qlang)
-    alt = citations.get(_other(qlang)) or citation.label(_other(qlang))
-    title = (hit.get("titles") or {}).get(qlang) or hit.get("title") or ""
-    cite_html = (
-        f'<span class="tq-cite-label" lang="{qlang}">{esc(label)}</span>'
-        f'<span class="tq-cite-alt" lang="{_other(qlang)}">{esc(alt)}</span>'
-    )
-    title_html = f'<div class="tq-hit-title" lang="{qlang}">{esc(title)}</div>' if title else ""
-    body = _side_by_side(hit, ui_lang, qlang)
-    if with_article:
-        body += _article_details(hit, ui_lang, agreement)
-    key = esc(citation.key())
-    css = _cite_class(citation)
-    if primary:
-        return (
-            f'<div class="tq-hit tq-primary {css}" data-citation="{key}">'
-            f'<div class="tq-cite">{cite_html}</div>{title_html}{body}</div>'
-        )
-    snippet = hit.get("highlight") or ""
-    snippet_html = f'<span class="tq-snippet" lang="{qlang}">{esc(snippet)}</span>' if snippet else ""
-    title_inline = f'<span class="tq-hit-title" lang="{qlang}">{esc(title)}</span>' if title else ""
-    return (
-        f'<details class="tq-hit tq-secondary {css}" data-citation="{key}">'
-        f'<summary><span class="tq-cite">{cite_html}</span>{title_inline}{snippet_html}</summary>'
-        f"{body}</details>"
-    )
+    article_html = ""
+    if with_article and agreement is not None:
+        try:
+            article_html = Markup(
+                render_article(agreement, citation.article, ui_lang, cited=citation,
+                               highlights=hit.get("highlights"), heading=False)
+            )
+        except KeyError:
+            article_html = ""
+    return {
+        "key": citation.key(),
+        "css": _cite_class(citation),
+        "article": citation.article,
+        "article_label": article_label(citation.article, ui_lang),
+        "article_html": article_html,
+        "qlang": qlang,
+        "alt_lang": _other(qlang),
+        "label": citations.get(qlang) or hit.get("citation") or citation.label(qlang),
+        "alt": citations.get(_other(qlang)) or citation.label(_other(qlang)),
+        "title": (hit.get("titles") or {}).get(qlang) or hit.get("title") or "",
+        "snippet": hit.get("highlight") or "",
+        "columns": _columns(hit, ui_lang, qlang),
+        "copy_text": citation_text(hit, ui_lang),
+        "link": f"?clause={citation.key()}",
+    }
 
 
 def render_answer(result: Mapping[str, Any], ui_lang: str, agreement: Agreement | None = None) -> str:
@@ -326,57 +528,74 @@ def render_answer(result: Mapping[str, Any], ui_lang: str, agreement: Agreement 
     qlang = _answer_lang(result, ui_lang)
     hits: Sequence[Mapping[str, Any]] = result.get("hits") or []
     abstained = bool(result.get("abstained")) or not hits
-    parts: list[str] = []
-    if abstained:
-        parts.append(f'<div class="tq-abstain" role="status">{esc(t("abstained", ui_lang))}</div>')
-        if hits:
-            parts.append(_further(hits, ui_lang, qlang, agreement, heading=t("nearest_hits", ui_lang)))
-    else:
-        parts.append(render_hit(hits[0], ui_lang, qlang, agreement, primary=True))
-        if len(hits) > 1:
-            parts.append(
-                _further(
-                    hits[1:], ui_lang, qlang, agreement, heading=t("further_hits", ui_lang), seen={hits[0]["article"]}
-                )
-            )
-    state = "tq-abstained" if abstained else "tq-answered"
-    return (
-        f'<div class="tq-answer {state} tq-qlang-{esc(qlang)}" data-language="{esc(qlang)}" '
-        f'data-abstained="{str(abstained).lower()}">'
-        f'{"".join(parts)}</div>'
-    )
-
-
-def _further(
-    hits: Iterable[Mapping[str, Any]],
-    ui_lang: str,
-    qlang: str,
-    agreement: Agreement | None,
-    heading: str,
-    seen: set[int] | None = None,
-) -> str:
-    """The other hits, collapsed; each article's full text is included once per answer."""
-    seen = set(seen or ())
-    items = []
-    for hit in hits:
-        items.append(render_hit(hit, ui_lang, qlang, agreement, primary=False, with_article=hit["article"] not in seen))
+    seen: set[int] = set()
+    views = []
+    for rank, hit in enumerate(hits):
+        # the whole article is included once per answer (under the first hit from it)
+        views.append(_hit_view(hit, ui_lang, qlang, agreement, with_article=hit["article"] not in seen))
         seen.add(hit["article"])
-    items = "".join(items)
-    return f'<div class="tq-further"><div class="tq-further-heading">{esc(heading)}</div>{items}</div>'
+    first, further = (None, views) if abstained else (views[0], views[1:])
+    return _render("answer.html", ui_lang, abstained=abstained, qlang=qlang, first=first, further=further)
+
+
+# ---------------------------------------------------------------- the conversation
+
+
+def feedback_status(entry: Mapping[str, Any], ui_lang: str) -> str:
+    fb = entry.get("feedback") or {}
+    key = fb.get("status")
+    if key not in ("feedback_thanks", "feedback_changed", "feedback_choose", "feedback_failed"):
+        return ""
+    return t(key, ui_lang, error=fb.get("error", "")) if key == "feedback_failed" else t(key, ui_lang)
+
+
+def render_conversation(history: Sequence[Mapping[str, Any]], ui_lang: str, agreement: Agreement | None) -> str:
+    """Every answered exchange of the history, oldest first, rendered in ``ui_lang``."""
+    ui_lang = normalise_lang(ui_lang)
+    exchanges = []
+    for entry in history:
+        result = entry.get("result")
+        if not isinstance(result, Mapping):
+            continue  # only answers are kept; a bad question is a notice, never a bubble
+        fb = entry.get("feedback") or {}
+        exchanges.append(
+            {
+                "id": str(entry.get("id", "")),
+                "time": str(entry.get("time", "")),
+                "qlang": _answer_lang(result, ui_lang),
+                "question": shorten(str(entry.get("question", ""))),
+                "answer": Markup(render_answer(result, ui_lang, agreement)),
+                "verdict": fb.get("verdict"),
+                "comment": fb.get("comment") or "",
+                "status": feedback_status(entry, ui_lang),
+            }
+        )
+    return _render("conversation.html", ui_lang, exchanges=exchanges, comment_max=COMMENT_MAX_CHARS)
 
 
 __all__ = [
+    "COMMENT_MAX_CHARS",
+    "Link",
+    "article_caption",
     "article_choices",
     "article_clauses",
     "article_label",
+    "article_numbers",
+    "citation_text",
+    "decorate",
     "esc",
-    "provenance_note",
+    "find_words",
+    "parse_clause_key",
     "provenance_text",
+    "reference_links",
     "render_answer",
     "render_article",
     "render_clause_text",
+    "render_conversation",
     "render_error",
-    "render_hit",
+    "render_header",
     "render_question",
+    "render_search",
+    "search_clauses",
     "split_lines",
 ]

@@ -26,7 +26,7 @@ from treatyqa.errors import IndexLocked, TreatyQAError
 from treatyqa.settings import Settings
 from treatyqa.web.feedback import FeedbackStore
 from treatyqa.web.http import create_api
-from treatyqa.web.ui import CSS, build_blocks, make_theme
+from treatyqa.web.ui import CSS, HEAD, build_blocks, make_theme
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ def build_app(qa: Any, settings: Settings, feedback: FeedbackStore | None = None
         footer_links=["api"],
         theme=make_theme(),
         css=CSS,
+        head=HEAD,
         ssr_mode=False,
         mcp_server=False,
         pwa=False,

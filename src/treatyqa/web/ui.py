@@ -1,16 +1,26 @@
-"""The Gradio chat: question box, cited bilingual answers, language switch, browse, feedback.
+"""The Gradio chat: question box, cited bilingual answers, links, browse, feedback.
 
 ``build_blocks(qa, feedback)`` needs only an object with ``ask(question, top_k, lang)``
 returning an :class:`~treatyqa.domain.Answer` and an ``agreement``: the web chat, the HTTP
 endpoint and the CLI all call the same :class:`treatyqa.TreatyQA`.
 
-Everything shown in the chat is HTML built by :mod:`treatyqa.web.render` with every piece of
-text escaped; the Chatbot renders it with Markdown off, so user text is never markup.
+The conversation is one HTML component rendered from templates (:mod:`treatyqa.web.render`,
+every value escaped). Its history lives in the browser's own storage (``gr.BrowserState``):
+it survives a reload and never leaves the machine. The page's script (``static/treatyqa.js``)
+handles copy, print, export and in-page links, and talks back through one hidden "bridge"
+box: a JSON request (open a clause, rate an answer) that :func:`bridge_request` parses.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Protocol
 
 import treatyqa  # noqa: F401  (offline environment variables before gradio is imported)
@@ -18,7 +28,7 @@ import gradio as gr
 
 from treatyqa.domain import Agreement, Answer, Citation
 from treatyqa.errors import IndexUnavailable, InvalidQuestion
-from treatyqa.web.feedback import FeedbackStore
+from treatyqa.web.feedback import VERDICTS, FeedbackStore
 from treatyqa.web.i18n import (
     DEFAULT_UI_LANGUAGE,
     EXAMPLES,
@@ -30,21 +40,48 @@ from treatyqa.web.i18n import (
     t,
 )
 from treatyqa.web.render import (
+    COMMENT_MAX_CHARS,
     article_choices,
-    esc,
-    provenance_text,
-    render_answer,
+    article_numbers,
+    parse_clause_key,
     render_article,
+    render_conversation,
     render_error,
-    render_question,
+    render_header,
+    render_search,
 )
 
 logger = logging.getLogger(__name__)
 
 TOP_K = 5
-MAX_HISTORY = 50  # exchanges kept in a session's chat (the oldest are dropped)
+MAX_HISTORY = 30  # exchanges kept in the browser (the oldest are dropped)
 DEFAULT_ARTICLE = 5
 PRIVATE = "private"  # UI events are not part of the API; only /ask is
+HISTORY_KEY = "treatyqa-history"
+
+STATIC = Path(__file__).resolve().parent / "static"
+# The chat's styles go through Gradio (``css=``), which scopes them to its container; the
+# rules about the page around it (print, the container's width) go into the head as they
+# are, and so does the script. A copy of the chat's styles that never applies
+# (``media="not all"``) is what an exported document is styled with. All inline: no file
+# is fetched from anywhere, the app included.
+CSS = (STATIC / "treatyqa.css").read_text(encoding="utf-8")
+HEAD = (
+    '<style id="tq-page-css">\n' + (STATIC / "treatyqa-page.css").read_text(encoding="utf-8") + "\n</style>\n"
+    '<style id="tq-css" media="not all">\n' + CSS + "\n</style>\n"
+    "<script>\n" + (STATIC / "treatyqa.js").read_text(encoding="utf-8") + "\n</script>"
+)
+
+# System fonts only: no font file is fetched from anywhere (Google Fonts or otherwise).
+SANS = ("system-ui", "Segoe UI", "Noto Sans", "DejaVu Sans", "Arial", "sans-serif")
+MONO = ("ui-monospace", "DejaVu Sans Mono", "Consolas", "monospace")
+
+AFTER_ASK = "() => window.treatyqa && window.treatyqa.afterAsk()"
+AFTER_NAV = "() => window.treatyqa && window.treatyqa.afterNav()"
+AFTER_ARTICLE = "() => window.treatyqa && window.treatyqa.afterArticle()"
+AFTER_LOAD = "() => window.treatyqa && window.treatyqa.afterLoad()"
+PRINT_ALL = "() => window.treatyqa && window.treatyqa.print(null)"
+EXPORT_ALL = "() => window.treatyqa && window.treatyqa.exportDoc(null)"
 
 
 class Asker(Protocol):
@@ -53,107 +90,11 @@ class Asker(Protocol):
     def ask(self, question: str, top_k: int = 5, lang: str | None = None) -> Answer: ...
 
 
-# System fonts only: no font file is fetched from anywhere (Google Fonts or otherwise).
-SANS = ("system-ui", "Segoe UI", "Noto Sans", "DejaVu Sans", "Arial", "sans-serif")
-MONO = ("ui-monospace", "DejaVu Sans Mono", "Consolas", "monospace")
-
-
 def make_theme() -> gr.themes.Base:
     return gr.themes.Soft(primary_hue="blue", neutral_hue="slate", font=SANS, font_mono=MONO)
 
 
-CSS = """
-.gradio-container { max-width: 1280px !important; margin: 0 auto; }
-#tq-header h1 { font-size: 1.35rem; margin: 0 0 .15rem 0; }
-#tq-header .tq-agreement { font-size: .9rem; opacity: .85; margin: 0 0 .2rem 0; }
-#tq-header .tq-sub, #tq-header .tq-offline { font-size: .85rem; margin: .05rem 0; }
-#tq-header .tq-offline { opacity: .7; }
-#tq-ui-lang { align-self: flex-start; }
-.tq-answer { line-height: 1.5; }
-.tq-question { white-space: pre-wrap; overflow-wrap: anywhere; }
-.tq-cite { display: flex; flex-wrap: wrap; gap: .6rem; align-items: baseline; }
-.tq-primary .tq-cite-label { font-size: 1.2rem; font-weight: 700; }
-.tq-cite-alt { opacity: .7; }
-.tq-cite-alt::before { content: "· "; }
-.tq-hit-title { font-weight: 600; margin: .1rem 0 .5rem 0; }
-.tq-side { display: grid; grid-template-columns: 1fr 1fr; gap: .75rem; margin: .4rem 0; }
-@media (max-width: 760px) { .tq-side { grid-template-columns: 1fr; } }
-.tq-col { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .5rem .75rem;
-          background: var(--block-background-fill); }
-.tq-col-head { font-size: .8rem; text-transform: uppercase; letter-spacing: .03em; opacity: .8;
-               display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; }
-.tq-status { border-radius: 4px; padding: 0 .35rem; text-transform: none; letter-spacing: 0;
-             background: #dcfce7; color: #166534; }
-.tq-status.tq-unofficial { background: #ffedd5; color: #9a3412; }
-.tq-col-cite { font-weight: 600; margin: .2rem 0 .3rem 0; }
-.tq-text p { margin: .2rem 0; }
-.tq-text ul, .tq-article-table ul { margin: .2rem 0 .2rem 1.2rem; padding: 0; }
-.tq-answer mark, .tq-article-view mark { background: #fde68a; color: inherit; padding: 0 .1rem; border-radius: 2px; }
-.tq-open-article > summary, .tq-secondary > summary { cursor: pointer; margin: .35rem 0; }
-.tq-open-article > summary { color: var(--link-text-color, #2563eb); }
-.tq-further { margin-top: .8rem; border-top: 1px solid var(--border-color-primary); padding-top: .4rem; }
-.tq-further-heading { font-weight: 600; margin-bottom: .2rem; }
-.tq-secondary { border-left: 3px solid var(--border-color-primary); padding-left: .5rem; margin: .35rem 0; }
-.tq-secondary > summary .tq-cite { display: inline-flex; gap: .4rem; }
-.tq-secondary .tq-cite-label { font-weight: 600; }
-.tq-secondary > summary .tq-hit-title { display: inline; font-weight: 400; margin-left: .4rem; }
-.tq-secondary > summary .tq-hit-title::before { content: "— "; }
-.tq-snippet { display: block; opacity: .8; font-size: .92rem; margin: .1rem 0 0 1rem; }
-.tq-abstain { font-weight: 600; padding: .4rem .6rem; border-radius: 6px; background: #eff6ff; color: #1e3a8a; }
-.tq-error { font-weight: 600; padding: .4rem .6rem; border-radius: 6px; background: #fef2f2; color: #991b1b; }
-.tq-article-table { width: 100%; border-collapse: collapse; table-layout: fixed; }
-.tq-article-table th, .tq-article-table td { vertical-align: top; text-align: left; padding: .35rem .5rem;
-            border-bottom: 1px solid var(--border-color-primary); }
-.tq-article-table tr.tq-cited td { background: rgba(253, 230, 138, .25); }
-.tq-article-title { font-weight: 600; text-transform: none; }
-.tq-article-heading { font-weight: 700; font-size: 1.1rem; margin: .2rem 0 .4rem 0; }
-.tq-par-no { font-weight: 600; }
-.tq-provenance { font-size: .85rem; opacity: .8; margin-top: .4rem; }
-#tq-fb-status .tq-fb { font-size: .9rem; }
-"""
-
-
-# After an answer: scroll the chat (only the chat) so the last question and the start of its
-# answer, the citation, are in view; long answers would otherwise show their last hits.
-SCROLL_TO_LAST_QUESTION = """
-() => {
-  setTimeout(() => {
-    const qs = document.querySelectorAll('#tq-chat .tq-question');
-    const last = qs[qs.length - 1];
-    if (!last) return;
-    let box = last.parentElement;
-    while (box && !(box.scrollHeight > box.clientHeight + 2 &&
-                    ['auto', 'scroll'].includes(getComputedStyle(box).overflowY))) {
-      box = box.parentElement;
-    }
-    if (box) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
-  }, 60);
-}
-"""
-
-
-def render_header(agreement: Agreement, ui_lang: str) -> str:
-    text = agreement[ui_lang]
-    return (
-        f"<div><h1>{esc(t('app_title', ui_lang))}</h1>"
-        f'<p class="tq-agreement" lang="{ui_lang}">{esc(text.title)} — {esc(text.place_date)}</p>'
-        f'<p class="tq-sub">{esc(t("app_subtitle", ui_lang))}</p>'
-        f'<p class="tq-offline">{esc(t("offline_note", ui_lang))} {esc(provenance_text(agreement, ui_lang))}</p></div>'
-    )
-
-
-def chat_messages(history: list[dict[str, Any]], ui_lang: str, agreement: Agreement | None) -> list[dict[str, str]]:
-    """The Chatbot value for the session's history, rendered in ``ui_lang``."""
-    messages: list[dict[str, str]] = []
-    for entry in history:
-        messages.append({"role": "user", "content": render_question(entry.get("question", ""))})
-        if entry.get("result") is not None:
-            content = render_answer(entry["result"], ui_lang, agreement)
-        else:
-            errors = entry.get("error") or STRINGS["error_internal"]
-            content = render_error(errors.get(ui_lang) or errors.get("en") or next(iter(errors.values())))
-        messages.append({"role": "assistant", "content": content})
-    return messages
+# ---------------------------------------------------------------- pure helpers (unit-tested)
 
 
 def error_messages(exc: Exception) -> dict[str, str]:
@@ -163,238 +104,411 @@ def error_messages(exc: Exception) -> dict[str, str]:
     return dict(STRINGS["error_internal"], en="An internal error occurred; no answer was produced.")
 
 
-def fb_html(key: str, ui_lang: str, **fields: object) -> str:
-    return f'<div class="tq-fb" data-key="{esc(key)}">{esc(t(key, ui_lang, **fields))}</div>'
+def clean_history(value: Any) -> list[dict[str, Any]]:
+    """The history read back from the browser: only well-formed answered exchanges."""
+    if not isinstance(value, list):
+        return []
+    out = []
+    for entry in value[-MAX_HISTORY:]:
+        if isinstance(entry, dict) and isinstance(entry.get("result"), dict) and entry.get("id"):
+            out.append(entry)
+    return out
 
 
-def build_blocks(qa: Asker, feedback: FeedbackStore, top_k: int = TOP_K) -> gr.Blocks:
+def new_entry(question: str, result: dict[str, Any], ui_lang: str) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4().hex[:12],
+        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "question": question,
+        "ui_language": ui_lang,
+        "result": result,
+        "feedback": None,
+    }
+
+
+def bridge_request(payload: str | None) -> dict[str, Any]:
+    """A request from the page's script: ``{"action": "nav", "clause": "5.3"}``,
+    ``{"action": "nav", "article": 2}`` or ``{"action": "feedback", "id", "verdict", "comment"}``.
+    Anything else is ``{}``."""
+    try:
+        data = json.loads(payload or "")
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) and data.get("action") in ("nav", "feedback") else {}
+
+
+def apply_feedback(
+    entry: dict[str, Any], verdict: str, comment: str | None
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The exchange with its new rating, and what to record (None: nothing changed).
+
+    One rating per answer: the same verdict and comment again records nothing; another
+    verdict or comment replaces it (a new record naming the one it replaces).
+    """
+    before = entry.get("feedback") or {}
+    comment = (comment or "").strip()[:COMMENT_MAX_CHARS]
+    if verdict == "comment":  # "send comment" keeps the chosen verdict
+        verdict = before.get("verdict") or ""
+        if not verdict:
+            return {**entry, "feedback": {**before, "status": "feedback_choose"}}, None
+    if verdict not in VERDICTS:
+        return entry, None
+    if before.get("verdict") == verdict and (before.get("comment") or "") == comment:
+        return {**entry, "feedback": {**before, "status": "feedback_thanks"}}, None
+    status = "feedback_changed" if before.get("verdict") else "feedback_thanks"
+    record = {"verdict": verdict, "comment": comment or None, "replaces": before.get("verdict")}
+    return {**entry, "feedback": {"verdict": verdict, "comment": comment, "status": status}}, record
+
+
+def query_wishes(params: Mapping[str, str], accept_language: str | None) -> dict[str, Any]:
+    """What a link asks for: ``?lang=``, ``?clause=5.3``, ``?article=5``, ``?q=...``."""
+    wanted = params.get("lang") or language_from_accept(accept_language)
+    article = params.get("article", "")
+    return {
+        "lang": normalise_lang(wanted),
+        "clause": (params.get("clause") or "").strip()[:20] or None,
+        "article": int(article) if article.strip().isdigit() else None,
+        "q": (params.get("q") or "").strip() or None,
+    }
+
+
+# ---------------------------------------------------------------- the layout, in small builders
+
+
+@dataclass
+class Header:
+    html: gr.HTML
+    ui_lang: gr.Radio
+
+
+@dataclass
+class ChatTab:
+    tab: gr.Tab
+    conversation: gr.HTML
+    question: gr.Textbox
+    ask: gr.Button
+    notice: gr.HTML
+    examples: gr.Examples
+    clear: gr.Button
+    print_all: gr.Button
+    export_all: gr.Button
+    history_note: gr.HTML
+
+
+@dataclass
+class BrowseTab:
+    tab: gr.Tab
+    article: gr.Dropdown
+    filter: gr.Textbox
+    view: gr.HTML
+
+
+def build_header(agreement: Agreement, ui: str) -> Header:
+    with gr.Row(equal_height=False, elem_id="tq-top"):
+        with gr.Column(scale=5, min_width=240):
+            html = gr.HTML(render_header(agreement, ui), elem_id="tq-header")
+        with gr.Column(scale=1, min_width=200):
+            ui_lang = gr.Radio(choices=LANGUAGE_CHOICES, value=ui, label=t("ui_language", ui), elem_id="tq-ui-lang")
+    return Header(html, ui_lang)
+
+
+def build_chat_tab(agreement: Agreement, ui: str) -> ChatTab:
+    with gr.Tab(t("chat_label", ui), id="chat", elem_id="tq-tab-chat") as tab:
+        conversation = gr.HTML(render_conversation([], ui, agreement), elem_id="tq-chat", js_on_load=None)
+        with gr.Row(equal_height=True, elem_id="tq-ask-row"):
+            question = gr.Textbox(
+                label=t("question_label", ui),
+                placeholder=t("question_placeholder", ui),
+                lines=1,  # one line grows as needed; Enter asks
+                max_lines=8,
+                elem_id="tq-question",
+                scale=6,
+                min_width=200,
+            )
+            ask = gr.Button(t("ask", ui), variant="primary", elem_id="tq-ask", scale=1, min_width=110)
+        notice = gr.HTML("", elem_id="tq-notice", js_on_load=None)
+        examples = gr.Examples(
+            examples=[[q] for _, q in EXAMPLES],
+            inputs=[question],
+            label=t("examples", ui),
+            elem_id="tq-examples",
+            examples_per_page=len(EXAMPLES),
+        )
+        with gr.Row(equal_height=True, elem_id="tq-chat-tools"):
+            print_all = gr.Button(t("print_all", ui), elem_id="tq-print-all", size="sm", variant="secondary")
+            export_all = gr.Button(t("export_all", ui), elem_id="tq-export-all", size="sm", variant="secondary")
+            clear = gr.Button(t("clear", ui), elem_id="tq-clear", size="sm", variant="secondary")
+        history_note = gr.HTML(_history_note(ui), elem_id="tq-history-note", js_on_load=None)
+    return ChatTab(tab, conversation, question, ask, notice, examples, clear, print_all, export_all, history_note)
+
+
+def build_browse_tab(agreement: Agreement, ui: str) -> BrowseTab:
+    with gr.Tab(t("browse_heading", ui), id="browse", elem_id="tq-tab-browse") as tab:
+        with gr.Row(equal_height=True, elem_id="tq-browse-row"):
+            article = gr.Dropdown(
+                choices=article_choices(agreement, ui),
+                value=DEFAULT_ARTICLE,
+                label=t("browse_label", ui),
+                elem_id="tq-browse",
+                interactive=True,
+                scale=3,
+                min_width=220,
+            )
+            filter_box = gr.Textbox(
+                label=t("filter_label", ui),
+                placeholder=t("filter_placeholder", ui),
+                elem_id="tq-filter",
+                scale=2,
+                min_width=200,
+            )
+        view = gr.HTML(render_article(agreement, DEFAULT_ARTICLE, ui), elem_id="tq-article", js_on_load=None)
+    return BrowseTab(tab, article, filter_box, view)
+
+
+def _history_note(ui: str) -> str:
+    return f'<p class="tq-history-note">{t("history_note", ui)}</p>'
+
+
+# ---------------------------------------------------------------- the app
+
+
+def build_blocks(
+    qa: Asker, feedback: FeedbackStore, top_k: int = TOP_K, storage_secret: str | None = None
+) -> gr.Blocks:
+    """The chat. ``storage_secret`` encrypts the history in the browser; a fixed one lets
+    a history outlive a restart of the app (by default a new one per process)."""
     agreement = qa.agreement
     ui0 = DEFAULT_UI_LANGUAGE
+    numbers = article_numbers(agreement)
 
     def answer_dict(question: str, k: int = top_k, lang: str | None = None) -> dict[str, Any]:
         return qa.ask(question, top_k=k, lang=lang).to_dict()
 
     with gr.Blocks(title="TreatyQA", analytics_enabled=False, fill_width=False) as demo:
-        history = gr.State([])
-        cited = gr.State(None)  # the clause the article view marks: {"article", "paragraph", "highlights"}
-
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=5):
-                header = gr.HTML(render_header(agreement, ui0), elem_id="tq-header")
-            with gr.Column(scale=1, min_width=230):
-                ui_lang = gr.Radio(
-                    choices=LANGUAGE_CHOICES,
-                    value=ui0,
-                    label=t("ui_language", ui0),
-                    elem_id="tq-ui-lang",
-                )
-
-        with gr.Tabs(elem_id="tq-tabs"):
-            with gr.Tab(t("chat_label", ui0), id="chat", elem_id="tq-tab-chat") as chat_tab:
-                chatbot = gr.Chatbot(
-                    value=[],
-                    label=t("chat_label", ui0),
-                    show_label=False,
-                    elem_id="tq-chat",
-                    render_markdown=False,
-                    sanitize_html=True,
-                    layout="panel",
-                    height="64vh",
-                    min_height=420,
-                    buttons=["copy"],
-                    feedback_options=None,
-                    placeholder=esc(t("chat_placeholder", ui0)),
-                    autoscroll=False,  # SCROLL_TO_LAST_QUESTION shows the citation, not the end
-                )
-                with gr.Row(equal_height=True):
-                    question = gr.Textbox(
-                        label=t("question_label", ui0),
-                        placeholder=t("question_placeholder", ui0),
-                        lines=1,  # one line grows as needed; Enter asks (Gradio submits multi-line boxes on Shift+Enter)
-                        max_lines=8,
-                        elem_id="tq-question",
-                        scale=6,
-                        autofocus=True,
-                    )
-                    ask_btn = gr.Button(t("ask", ui0), variant="primary", elem_id="tq-ask", scale=1, min_width=120)
-                examples = gr.Examples(
-                    examples=[[q] for _, q in EXAMPLES],
-                    inputs=[question],
-                    label=t("examples", ui0),
-                    elem_id="tq-examples",
-                    examples_per_page=len(EXAMPLES),
-                )
-                with gr.Row(equal_height=True):
-                    fb_heading = gr.HTML(f"<b>{esc(t('feedback_heading', ui0))}</b>", elem_id="tq-fb-heading")
-                    helpful_btn = gr.Button(t("feedback_helpful", ui0), elem_id="tq-fb-helpful", size="sm")
-                    wrong_btn = gr.Button(t("feedback_wrong", ui0), elem_id="tq-fb-wrong", size="sm")
-                    clear_btn = gr.Button(t("clear", ui0), elem_id="tq-clear", size="sm", variant="secondary")
-                fb_status = gr.HTML("", elem_id="tq-fb-status")
-            with gr.Tab(t("browse_heading", ui0), id="browse", elem_id="tq-tab-browse") as browse_tab:
-                article_dd = gr.Dropdown(
-                    choices=article_choices(agreement, ui0),
-                    value=DEFAULT_ARTICLE,
-                    label=t("browse_label", ui0),
-                    elem_id="tq-browse",
-                    interactive=True,
-                )
-                article_view = gr.HTML(render_article(agreement, DEFAULT_ARTICLE, ui0), elem_id="tq-article")
+        history = gr.BrowserState([], storage_key=HISTORY_KEY, secret=storage_secret or secrets.token_hex(16))
+        cited = gr.State(None)  # the clause the article view marks: {"article", "paragraph", "item", "highlights"}
+        header = build_header(agreement, ui0)
+        with gr.Tabs(elem_id="tq-tabs", selected="chat") as tabs:
+            chat = build_chat_tab(agreement, ui0)
+            browse = build_browse_tab(agreement, ui0)
+        # the page's script writes a JSON request here and clicks the button (both hidden)
+        bridge = gr.Textbox("", elem_id="tq-bridge", elem_classes=["tq-hidden"], show_label=False, container=False)
+        bridge_go = gr.Button("bridge", elem_id="tq-bridge-go", elem_classes=["tq-hidden"])
 
         # ------------------------------------------------------------ handlers
 
-        def article_html(number: int | None, lang: str, mark: dict[str, Any] | None) -> str:
-            number = DEFAULT_ARTICLE if number is None else int(number)
-            citation = None
-            highlights = None
+        def article_html(number: int | None, lang: str, mark: dict[str, Any] | None, message: str | None = None) -> str:
+            number = DEFAULT_ARTICLE if number is None or int(number) not in numbers else int(number)
+            citation = highlights = None
             if mark and int(mark["article"]) == number:
                 citation = Citation(number, mark.get("paragraph"), mark.get("item"))
                 highlights = mark.get("highlights")
-            return render_article(agreement, number, lang, cited=citation, highlights=highlights)
+            return render_article(agreement, number, lang, cited=citation, highlights=highlights, message=message)
 
-        def on_ask(text: str | None, lang: str, hist: list[dict[str, Any]], mark: dict[str, Any] | None, number):
-            lang = normalise_lang(lang)
-            raw = text if isinstance(text, str) else ""
-            entry: dict[str, Any] = {"question": raw, "ui_language": lang}
+        def open_clause(key: str | None, article: int | None, lang: str) -> tuple[int, dict[str, Any] | None, str]:
+            """The article to show, the clause to mark, and its HTML, for ``?clause=`` / ``?article=``."""
+            if key is not None:
+                citation = parse_clause_key(key)
+                if citation is not None and citation.article in numbers:
+                    try:
+                        agreement["kk"].clause(citation)
+                        mark = {"article": citation.article, "paragraph": citation.paragraph,
+                                "item": citation.item, "highlights": None, "target": True}
+                        return citation.article, mark, article_html(citation.article, lang, mark)
+                    except KeyError:
+                        pass
+                shown = citation.article if citation is not None and citation.article in numbers else DEFAULT_ARTICLE
+                message = t("no_such_clause", lang, clause=key)
+                return shown, None, article_html(shown, lang, None, message)
+            number = article if article in numbers else DEFAULT_ARTICLE
+            return number, None, article_html(number, lang, None)
+
+        def ask_into(raw: str, lang: str, hist: list[dict[str, Any]]):
+            """Ask; an answer joins the history, a bad question becomes a notice (never a bubble)."""
             try:
-                entry["result"] = answer_dict(raw)
-            except Exception as exc:  # every failure becomes a message in the chat
+                result = answer_dict(raw)
+            except Exception as exc:  # every failure becomes a message in the page
                 if not isinstance(exc, (InvalidQuestion, IndexUnavailable)):
                     logger.exception("answering failed")
-                entry["error"] = error_messages(exc)
-            hist = [*hist, entry][-MAX_HISTORY:]
-            result = entry.get("result")
-            keep_text = raw if result is None else ""
+                errors = error_messages(exc)
+                return hist, None, render_error(errors.get(lang) or errors.get("en") or next(iter(errors.values())))
+            return [*hist, new_entry(raw, result, lang)][-MAX_HISTORY:], result, ""
+
+        def follow(result: dict[str, Any] | None, mark, number):
+            """The browse view follows an answer to its article, the cited clause marked."""
             if result and result["hits"] and not result["abstained"]:
                 top = result["hits"][0]
-                mark = {
-                    "article": top["article"],
-                    "paragraph": top["paragraph"],
-                    "item": top.get("item"),
-                    "highlights": top.get("highlights"),
-                }
+                mark = {"article": top["article"], "paragraph": top["paragraph"], "item": top.get("item"),
+                        "highlights": top.get("highlights")}
                 number = top["article"]
+            return mark, number
+
+        def on_ask(text: str | None, lang: str, hist, mark, number):
+            lang = normalise_lang(lang)
+            raw = text if isinstance(text, str) else ""
+            hist, result, notice = ask_into(raw, lang, clean_history(hist))
+            mark, number = follow(result, mark, number)
             return (
-                chat_messages(hist, lang, agreement),
+                render_conversation(hist, lang, agreement),
                 hist,
-                keep_text,
+                raw if result is None else "",
+                notice,
                 mark,
                 gr.update(value=number),
                 article_html(number, lang, mark),
-                "",
             )
 
-        ask_inputs = [question, ui_lang, history, cited, article_dd]
-        ask_outputs = [chatbot, history, question, cited, article_dd, article_view, fb_status]
-        for trigger in (ask_btn.click, question.submit):
+        ask_outputs = [chat.conversation, history, chat.question, chat.notice, cited, browse.article, browse.view]
+        for trigger in (chat.ask.click, chat.question.submit):
             trigger(
                 on_ask,
-                inputs=ask_inputs,
+                inputs=[chat.question, header.ui_lang, history, cited, browse.article],
                 outputs=ask_outputs,
                 api_visibility=PRIVATE,
-                show_progress="minimal",
-            ).then(None, js=SCROLL_TO_LAST_QUESTION, api_visibility=PRIVATE, queue=False)
+                show_progress="hidden",  # the page shows its own, translated, progress line
+            ).then(None, js=AFTER_ASK, api_visibility=PRIVATE, queue=False)
 
-        def on_feedback(verdict: str, lang: str, hist: list[dict[str, Any]]) -> str:
+        def on_bridge(payload: str, lang: str, hist, mark, number):
             lang = normalise_lang(lang)
-            answered = [e for e in hist if e.get("result") is not None]
-            if not answered:
-                return fb_html("feedback_nothing", lang)
-            try:
-                feedback.record(verdict, answered[-1]["result"], ui_language=lang)
-            except OSError as exc:
-                logger.exception("feedback not stored")
-                return fb_html("feedback_failed", lang, error=exc.strerror or exc)
-            return fb_html("feedback_thanks", lang)
+            hist = clean_history(hist)
+            request = bridge_request(payload)
+            keep = gr.update()
+            if request.get("action") == "nav":
+                article = request.get("article")
+                number, mark, view = open_clause(
+                    request.get("clause"), int(article) if str(article).isdigit() else None, lang
+                )
+                return keep, keep, gr.Tabs(selected="browse"), gr.update(value=number), view, mark, ""
+            if request.get("action") == "feedback":
+                for i, entry in enumerate(hist):
+                    if entry.get("id") != request.get("id"):
+                        continue
+                    updated, record = apply_feedback(entry, str(request.get("verdict")), request.get("comment"))
+                    if record is not None:
+                        try:
+                            feedback.record(
+                                record["verdict"], entry["result"], ui_language=lang,
+                                answer_id=entry["id"], comment=record["comment"], replaces=record["replaces"],
+                            )
+                        except OSError as exc:
+                            logger.exception("feedback not stored")
+                            updated = {**entry, "feedback": {**(entry.get("feedback") or {}), "status": "feedback_failed"}}
+                            updated["feedback"]["error"] = exc.strerror or str(exc)
+                    hist = [*hist[:i], updated, *hist[i + 1 :]]
+                    break
+                return render_conversation(hist, lang, agreement), hist, keep, keep, keep, keep, ""
+            return keep, keep, keep, keep, keep, keep, ""
 
-        helpful_btn.click(
-            lambda lang, hist: on_feedback("helpful", lang, hist),
-            inputs=[ui_lang, history],
-            outputs=[fb_status],
-            api_visibility=PRIVATE,
-        )
-        wrong_btn.click(
-            lambda lang, hist: on_feedback("wrong_citation", lang, hist),
-            inputs=[ui_lang, history],
-            outputs=[fb_status],
-            api_visibility=PRIVATE,
-        )
-        clear_btn.click(
-            lambda: ([], [], None, ""),
-            outputs=[chatbot, history, cited, fb_status],
-            api_visibility=PRIVATE,
-        )
-
-        article_dd.input(
-            lambda number, lang, mark: article_html(number, lang, mark),
-            inputs=[article_dd, ui_lang, cited],
-            outputs=[article_view],
+        bridge_go.click(
+            on_bridge,
+            inputs=[bridge, header.ui_lang, history, cited, browse.article],
+            outputs=[chat.conversation, history, tabs, browse.article, browse.view, cited, bridge],
             api_visibility=PRIVATE,
             show_progress="hidden",
+        ).then(None, js=AFTER_NAV, api_visibility=PRIVATE, queue=False)
+
+        def on_clear(lang: str):
+            return render_conversation([], normalise_lang(lang), agreement), [], None, ""
+
+        chat.clear.click(
+            on_clear, inputs=[header.ui_lang], outputs=[chat.conversation, history, cited, chat.notice],
+            api_visibility=PRIVATE, show_progress="hidden",
+        )
+        chat.print_all.click(None, js=PRINT_ALL, api_visibility=PRIVATE, queue=False)
+        chat.export_all.click(None, js=EXPORT_ALL, api_visibility=PRIVATE, queue=False)
+
+        browse.article.input(
+            lambda number, lang, mark: article_html(number, lang, mark),
+            inputs=[browse.article, header.ui_lang, cited],
+            outputs=[browse.view],
+            api_visibility=PRIVATE,
+            show_progress="hidden",
+        ).then(None, js=AFTER_ARTICLE, api_visibility=PRIVATE, queue=False)
+
+        def on_filter(text: str, number, lang: str, mark):
+            lang = normalise_lang(lang)
+            return render_search(agreement, text, lang) if (text or "").strip() else article_html(number, lang, mark)
+
+        # .change, not .input: Gradio's textbox does not report every typed character as input
+        browse.filter.change(
+            on_filter,
+            inputs=[browse.filter, browse.article, header.ui_lang, cited],
+            outputs=[browse.view],
+            api_visibility=PRIVATE,
+            show_progress="hidden",
+            trigger_mode="always_last",
         )
 
-        def on_language(lang: str, hist: list[dict[str, Any]], number, mark):
+        def on_language(lang: str, hist, number, mark, text: str):
             lang = normalise_lang(lang)
             return (
                 render_header(agreement, lang),
                 gr.update(label=t("ui_language", lang)),
-                gr.update(
-                    label=t("chat_label", lang),
-                    value=chat_messages(hist, lang, agreement),
-                    placeholder=esc(t("chat_placeholder", lang)),
-                ),
+                render_conversation(clean_history(hist), lang, agreement),
                 gr.update(label=t("question_label", lang), placeholder=t("question_placeholder", lang)),
                 gr.update(value=t("ask", lang)),
                 gr.update(label=t("examples", lang)),
-                f"<b>{esc(t('feedback_heading', lang))}</b>",
-                gr.update(value=t("feedback_helpful", lang)),
-                gr.update(value=t("feedback_wrong", lang)),
+                gr.update(value=t("print_all", lang)),
+                gr.update(value=t("export_all", lang)),
                 gr.update(value=t("clear", lang)),
+                _history_note(lang),
                 "",
                 gr.update(label=t("chat_label", lang)),
                 gr.update(label=t("browse_heading", lang)),
                 gr.update(choices=article_choices(agreement, lang), label=t("browse_label", lang), value=number),
-                article_html(number, lang, mark),
+                gr.update(label=t("filter_label", lang), placeholder=t("filter_placeholder", lang)),
+                on_filter(text, number, lang, mark),
             )
 
-        ui_lang.change(
+        header.ui_lang.change(
             on_language,
-            inputs=[ui_lang, history, article_dd, cited],
+            inputs=[header.ui_lang, history, browse.article, cited, browse.filter],
             outputs=[
-                header,
-                ui_lang,
-                chatbot,
-                question,
-                ask_btn,
-                examples.dataset,
-                fb_heading,
-                helpful_btn,
-                wrong_btn,
-                clear_btn,
-                fb_status,
-                chat_tab,
-                browse_tab,
-                article_dd,
-                article_view,
+                header.html, header.ui_lang, chat.conversation, chat.question, chat.ask, chat.examples.dataset,
+                chat.print_all, chat.export_all, chat.clear, chat.history_note, chat.notice,
+                chat.tab, browse.tab, browse.article, browse.filter, browse.view,
             ],
             api_visibility=PRIVATE,
             show_progress="hidden",
         )
 
-        def on_load(request: gr.Request):
-            """``?lang=ru`` or the browser's Accept-Language picks the first interface language.
+        def on_load(hist, request: gr.Request):
+            """A link's wishes: the interface language, a clause or article to open, a question to ask.
 
             The page starts in the default language; only a different wish changes it (so a
             click on the switch while the page loads is never undone by this).
             """
-            wanted = None
-            if request is not None:
-                wanted = request.query_params.get("lang") or None
-                if not wanted:
-                    wanted = language_from_accept(request.headers.get("accept-language"))
-            lang = normalise_lang(wanted)
-            return gr.update() if lang == ui0 else lang
+            params = dict(request.query_params) if request is not None else {}
+            wishes = query_wishes(params, request.headers.get("accept-language") if request is not None else None)
+            lang = wishes["lang"]
+            hist = clean_history(hist)
+            keep = gr.update()
+            tab, number, mark, view, notice = keep, keep, None, keep, ""
+            if wishes["clause"] or wishes["article"] is not None:
+                number, mark, view = open_clause(wishes["clause"], wishes["article"], lang)
+                tab = gr.Tabs(selected="browse")
+            elif wishes["q"]:
+                hist, result, notice = ask_into(wishes["q"], lang, hist)
+                mark, number = follow(result, None, DEFAULT_ARTICLE)
+                view = article_html(number, lang, mark)
+            return (
+                keep if lang == ui0 else lang,
+                render_conversation(hist, lang, agreement),
+                hist,
+                tab,
+                keep if number is keep else gr.update(value=number),
+                view,
+                mark,
+                notice,
+            )
 
-        demo.load(on_load, outputs=[ui_lang], api_visibility=PRIVATE, show_progress="hidden")
+        demo.load(
+            on_load,
+            inputs=[history],
+            outputs=[header.ui_lang, chat.conversation, history, tabs, browse.article, browse.view, cited, chat.notice],
+            api_visibility=PRIVATE,
+            show_progress="hidden",
+        ).then(None, js=AFTER_LOAD, api_visibility=PRIVATE, queue=False)
 
         # ------------------------------------------------------------ the API for gradio_client
 
@@ -410,4 +524,15 @@ def build_blocks(qa: Asker, feedback: FeedbackStore, top_k: int = TOP_K) -> gr.B
     return demo
 
 
-__all__ = ["CSS", "TOP_K", "build_blocks", "chat_messages", "make_theme", "render_header"]
+__all__ = [
+    "CSS",
+    "HEAD",
+    "TOP_K",
+    "apply_feedback",
+    "bridge_request",
+    "build_blocks",
+    "clean_history",
+    "make_theme",
+    "query_wishes",
+    "render_header",
+]
