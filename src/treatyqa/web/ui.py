@@ -18,7 +18,7 @@ import gradio as gr
 
 from treatyqa.domain import Agreement, Answer, Citation
 from treatyqa.errors import IndexUnavailable, InvalidQuestion
-from treatyqa.web.feedback import FeedbackStore
+from treatyqa.web.feedback import FeedbackNotSaved, FeedbackStore
 from treatyqa.web.i18n import (
     DEFAULT_UI_LANGUAGE,
     EXAMPLES,
@@ -301,9 +301,8 @@ def build_blocks(qa: Asker, feedback: FeedbackStore, top_k: int = TOP_K) -> gr.B
                 return fb_html("feedback_nothing", lang)
             try:
                 feedback.record(verdict, answered[-1]["result"], ui_language=lang)
-            except OSError as exc:
-                logger.exception("feedback not stored")
-                return fb_html("feedback_failed", lang, error=exc.strerror or exc)
+            except FeedbackNotSaved as exc:
+                return fb_html("feedback_failed", lang, error=exc.message(lang))
             return fb_html("feedback_thanks", lang)
 
         helpful_btn.click(
