@@ -23,6 +23,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from treatyqa.errors import IndexLocked, TreatyQAError
+from treatyqa.parser import CorpusError
 from treatyqa.settings import Settings
 from treatyqa.web.feedback import FeedbackStore
 from treatyqa.web.http import create_api
@@ -30,8 +31,12 @@ from treatyqa.web.ui import CSS, build_blocks, make_theme
 
 logger = logging.getLogger(__name__)
 
-EXIT_LOCKED = 3
+# Exit codes of python app.py (the README's table): 1 an unexpected fault (logged), 2 cannot
+# serve (no usable index, a broken corpus folder, a bad setting), 3 the index folder is held
+# by another process, 4 the port is taken.
+EXIT_INTERNAL = 1
 EXIT_UNAVAILABLE = 2
+EXIT_LOCKED = 3
 EXIT_PORT = 4
 
 
@@ -155,6 +160,13 @@ def serve(
     except TreatyQAError as exc:
         say(exc.message("en"))
         return EXIT_UNAVAILABLE
+    except CorpusError as exc:
+        say(f"The corpus folder is not usable: {exc}")
+        return EXIT_UNAVAILABLE
+    except Exception as exc:  # noqa: BLE001 - one sentence on the console, the traceback in the log
+        logger.debug("start-up failed", exc_info=True)
+        say(f"TreatyQA could not start: an internal error ({type(exc).__name__}). Run with TREATYQA_LOG_LEVEL=debug for details.")
+        return EXIT_INTERNAL
     try:
         try:
             sock = bind(settings.host, settings.port)
