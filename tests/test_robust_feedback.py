@@ -32,7 +32,7 @@ def small_disk(tmp_path: Path):
     try:
         yield mount
     finally:
-        subprocess.run(["umount", str(mount)], check=True)
+        subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
 def _lines(path: Path) -> list[str]:

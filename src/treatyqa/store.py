@@ -172,6 +172,8 @@ def inspect_local(settings: Settings) -> Damage | None:
     if settings.qdrant_url:
         return None
     root = settings.qdrant_path
+    if not root.is_dir():  # missing (built on first use) or unusable (said by _prepare_local)
+        return None
     damage, names = _check_meta(root / "meta.json")
     if damage is not None:
         return damage

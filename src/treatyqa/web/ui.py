@@ -18,14 +18,15 @@ import gradio as gr
 
 from treatyqa.domain import Agreement, Answer, Citation
 from treatyqa.errors import IndexUnavailable, InvalidQuestion
+from treatyqa.validation import displayable
 from treatyqa.web.feedback import FeedbackNotSaved, FeedbackStore
+from treatyqa.web.gradio_api import answer_or_error
 from treatyqa.web.i18n import (
     DEFAULT_UI_LANGUAGE,
     EXAMPLES,
     LANGUAGE_CHOICES,
     STRINGS,
     language_from_accept,
-    message_language,
     normalise_lang,
     t,
 )
@@ -254,7 +255,7 @@ def build_blocks(qa: Asker, feedback: FeedbackStore, top_k: int = TOP_K) -> gr.B
         def on_ask(text: str | None, lang: str, hist: list[dict[str, Any]], mark: dict[str, Any] | None, number):
             lang = normalise_lang(lang)
             raw = text if isinstance(text, str) else ""
-            entry: dict[str, Any] = {"question": raw, "ui_language": lang}
+            entry: dict[str, Any] = {"question": displayable(raw), "ui_language": lang}
             try:
                 entry["result"] = answer_dict(raw)
             except Exception as exc:  # every failure becomes a message in the chat
@@ -263,7 +264,7 @@ def build_blocks(qa: Asker, feedback: FeedbackStore, top_k: int = TOP_K) -> gr.B
                 entry["error"] = error_messages(exc)
             hist = [*hist, entry][-MAX_HISTORY:]
             result = entry.get("result")
-            keep_text = raw if result is None else ""
+            keep_text = displayable(raw) if result is None else ""
             if result and result["hits"] and not result["abstained"]:
                 top = result["hits"][0]
                 mark = {
@@ -399,10 +400,7 @@ def build_blocks(qa: Asker, feedback: FeedbackStore, top_k: int = TOP_K) -> gr.B
 
         def ask(question: str, top_k: int = TOP_K, lang: str | None = None) -> dict:
             """Answer a question about the agreement: the same JSON as the CLI's --json and POST /api/ask."""
-            try:
-                return answer_dict(question, int(top_k), lang or None)
-            except (InvalidQuestion, IndexUnavailable) as exc:
-                raise gr.Error(exc.message(message_language(question, lang))) from exc
+            return answer_or_error(answer_dict, question, top_k, lang)
 
         gr.api(ask, api_name="ask")
 
