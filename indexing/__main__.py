@@ -1,4 +1,9 @@
-"""``python -m indexing``: build the index (a no-op when a complete, current one exists)."""
+"""``python -m indexing``: build the index (a no-op when a complete, current one exists).
+
+Exit codes: 0 built or up to date, 1 the index cannot be built (folder locked or not
+writable, disk full, Qdrant server unreachable, an unexpected fault), 2 the corpus folder is
+not usable (the message names file, article and paragraph).
+"""
 
 from __future__ import annotations
 
@@ -15,9 +20,10 @@ from treatyqa.settings import Settings
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m indexing", description=__doc__)
     parser.add_argument("--rebuild", action="store_true", help="build a new index even if a current one exists")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show library logs and tracebacks")
     parser.add_argument("--data-dir", help="where the embedded index lives (default: TREATYQA_DATA_DIR or ~/.local/share/treatyqa)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
     for noisy in ("httpx", "haystack", "sentence_transformers", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -26,8 +32,15 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env(data_dir=args.data_dir or None)
     try:
         report = build_index(settings, rebuild=args.rebuild, progress=lambda msg: print(msg, file=sys.stderr))
-    except (TreatyQAError, CorpusError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except CorpusError as exc:
+        print(f"error: the corpus folder is not usable: {exc}", file=sys.stderr)
+        return 2
+    except TreatyQAError as exc:
+        print(f"error: {exc.message('en')}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - one sentence, the traceback only with -v
+        logging.getLogger(__name__).debug("build failed", exc_info=True)
+        print(f"error: the index build failed ({type(exc).__name__}: {str(exc)[:200]}); run with -v for details.", file=sys.stderr)
         return 1
     print(report.summary())
     return 0

@@ -1,12 +1,19 @@
 """Build the index, or find the complete one that is already there.
 
-A build writes a new collection completely, checks its count, and only then drops the
-collections it replaces, so a failed build never leaves the service without an index.
+A build writes a new collection completely, checks its count, marks it complete, and only
+then drops the collections it replaces (older builds of the same corpus folder, half-written
+collections of any corpus, orphans), so a failed build never leaves the service without an
+index and another corpus's index in the same data folder is kept. A damaged file of the
+embedded store is set aside first (and said so); a build that fails, for lack of space or
+otherwise, removes the collection it was writing.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import shutil
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -16,14 +23,20 @@ from haystack import Document
 
 from indexing.documents import all_documents, data_hash
 from indexing.pipeline import build_indexing_pipeline
-from treatyqa.corpus import load_agreement
+from treatyqa.corpus import corpus_dir, load_agreement
 from treatyqa.domain import Agreement
 from treatyqa.embedding.model import dimension_of, resolve_model
 from treatyqa.embedding.prompts import model_prompts
-from treatyqa.errors import IndexUnavailable
+from treatyqa.errors import DiskFull, IndexDamaged, IndexUnavailable
 from treatyqa.settings import Settings
 from treatyqa.store import (
+    corpus_slot,
     find_complete,
+    folder_lock,
+    inspect_local,
+    remove_orphan_folders,
+    set_aside,
+    slot_of,
     index_identity,
     list_collections,
     new_collection_name,
@@ -37,10 +50,15 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 
+COMPLETE = "treatyqa_complete"  # collection metadata: the document count of a finished build
+PARTIAL_GRACE_S = 3600  # on a shared server, another corpus's build may still be running
+
+
 @dataclass(frozen=True)
 class IndexPlan:
     identity: str
     documents: list[Document]
+    slot: str = "c0"
 
     @property
     def expected(self) -> int:
@@ -71,8 +89,9 @@ class BuildReport:
 
 def plan_index(settings: Settings, agreement: Agreement | None = None) -> IndexPlan:
     agreement = agreement or load_agreement()
-    identity = index_identity(agreement.corpus_hash + data_hash(), settings.model)
-    return IndexPlan(identity, all_documents(agreement))
+    slot = corpus_slot(corpus_dir())
+    identity = index_identity(agreement.corpus_hash + data_hash(), settings.model, slot)
+    return IndexPlan(identity, all_documents(agreement), slot)
 
 
 def _counts(docs: list[Document]) -> dict[str, int]:
@@ -96,12 +115,96 @@ def find_index(settings: Settings, plan: IndexPlan) -> str | None:
     return index_status(settings, plan)[0]
 
 
+def repair(settings: Settings, say: Progress) -> bool:
+    """Set aside a damaged file of the embedded store, saying so; True when one was found."""
+    damage = inspect_local(settings)
+    if damage is None:
+        return False
+    say(damage.repaired(set_aside(settings, damage)))
+    return True
+
+
+def _status_repairing(settings: Settings, plan: IndexPlan, say: Progress) -> str | None:
+    repair(settings, say)
+    try:
+        return index_status(settings, plan)[0]
+    except IndexDamaged as exc:  # damage only the client's own loading finds (e.g. a bad payload)
+        if exc.damage is None:
+            raise
+        say(exc.damage.repaired(set_aside(settings, exc.damage)))
+        return index_status(settings, plan)[0]
+
+
+def _is_disk_full(exc: BaseException | None) -> bool:
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _disk_full(settings: Settings) -> DiskFull:
+    where = settings.data_dir
+    return DiskFull(
+        f"The disk holding {where} is full: the index build stopped and removed what it had written; free some space and run python -m indexing again.",
+        f"{where} орналасқан дискіде орын таусылды: индекс құру тоқтап, жазылғанның бәрі өшірілді; орын босатып, python -m indexing қайта іске қосыңыз.",
+        f"Диск с папкой {where} заполнен: построение индекса остановлено, записанное удалено; освободите место и запустите python -m indexing снова.",
+    )
+
+
+def _remove_collection(settings: Settings, name: str) -> None:
+    """Remove a half-written collection: its folder first (that frees the space the store's
+    own bookkeeping needs), then its entry."""
+    if not settings.qdrant_url:
+        with folder_lock(settings):
+            shutil.rmtree(settings.qdrant_path / "collection" / name, ignore_errors=True)
+    try:
+        client = open_client(settings)
+    except Exception:  # noqa: BLE001
+        logger.exception("could not remove the half-written collection %s", name)
+        return
+    try:
+        client.delete_collection(name)
+    except Exception:  # noqa: BLE001 - the folder is gone; the entry goes with the next build
+        logger.exception("could not remove the entry of the half-written collection %s", name)
+    finally:
+        client.close()
+
+
+def _stamp_age_s(name: str) -> float:
+    try:
+        return time.time() - int(name.rsplit("_", 1)[1], 16) / 1000
+    except ValueError:
+        return float("inf")
+
+
+def replaced_by(settings: Settings, client, plan: IndexPlan, new: str) -> list[str]:
+    """What a finished build of ``plan`` (collection ``new``) replaces: older collections of
+    its own corpus folder, collections this version did not name (orphans), and half-written
+    collections of any corpus (on a shared server only when older than an hour)."""
+    drop = []
+    for c in list_collections(client):
+        if c.name == new:
+            continue
+        slot = slot_of(c.name)
+        if slot is None or slot == plan.slot:
+            drop.append(c.name)
+            continue
+        metadata = client.get_collection(c.name).config.metadata or {}
+        if metadata.get(COMPLETE) != c.count and (not settings.qdrant_url or _stamp_age_s(c.name) > PARTIAL_GRACE_S):
+            drop.append(c.name)
+    return drop
+
+
 def build_index(settings: Settings, *, rebuild: bool = False, progress: Progress | None = None) -> BuildReport:
     """Make sure a complete, current index exists; build it when missing or asked to."""
     say = progress or logger.info
     plan = plan_index(settings)
-    existing = None if rebuild else find_index(settings, plan)
-    if existing:
+    existing = _status_repairing(settings, plan, say)
+    if existing and not rebuild:
         return BuildReport(existing, built=False, counts=_counts(plan.documents))
 
     started = time.perf_counter()
@@ -112,23 +215,30 @@ def build_index(settings: Settings, *, rebuild: bool = False, progress: Progress
     pipeline = build_indexing_pipeline(model, model_prompts(model), store)
     pipeline.warm_up()
     embedder = pipeline.get_component("passage_embedder")
-    connect_store(settings, store, dimension_of(embedder.embedding_backend.model))
     say(f"Building the index ({plan.expected} documents)…")
     try:
+        connect_store(settings, store, dimension_of(embedder.embedding_backend.model))
         pipeline.run({"router": {"documents": plan.documents}})
         client = store_client(store)
         written = client.count(name, exact=True).count
         if written != plan.expected:
-            client.delete_collection(name)
             raise IndexUnavailable(
                 f"The index build wrote {written} of {plan.expected} documents; nothing was replaced. Run python -m indexing again.",
                 f"Индекс құру {plan.expected} құжаттың {written} ғана жазды; ештеңе ауыстырылмады. python -m indexing қайта іске қосыңыз.",
                 f"При построении индекса записано {written} из {plan.expected} документов; ничего не заменено. Запустите python -m indexing снова.",
             )
-        dropped = [c.name for c in list_collections(client) if c.name != name]
+        client.update_collection(name, metadata={COMPLETE: written})
+        dropped = replaced_by(settings, client, plan, name)
         for old in dropped:
             client.delete_collection(old)
-    finally:
+        known = {c.name for c in client.get_collections().collections}
+    except BaseException as exc:
         store.close()
+        _remove_collection(settings, name)
+        if isinstance(exc, Exception) and _is_disk_full(exc):
+            raise _disk_full(settings) from exc
+        raise
+    store.close()
+    orphans = remove_orphan_folders(settings, known)
     seconds = time.perf_counter() - started
-    return BuildReport(name, built=True, counts=_counts(plan.documents), seconds=seconds, dropped=dropped)
+    return BuildReport(name, built=True, counts=_counts(plan.documents), seconds=seconds, dropped=dropped + orphans)

@@ -11,6 +11,7 @@ import textwrap
 from treatyqa.domain import Answer
 from treatyqa.errors import TreatyQAError
 from treatyqa.parser import CorpusError
+from treatyqa.validation import displayable
 
 STATUS = {
     "authentic": {"kk": "түпнұсқа мәтін", "ru": "аутентичный текст"},
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         lang = args.lang or "ru"
         message = exc.message(lang) if isinstance(exc, TreatyQAError) else str(exc)
         if args.json:
-            print(json.dumps({"error": message, "question": args.question}, ensure_ascii=False))
+            print(json.dumps({"error": message, "question": displayable(args.question)}, ensure_ascii=False))
         else:
             print(f"error: {message}", file=sys.stderr)
         return 2

@@ -24,3 +24,16 @@ class IndexUnavailable(TreatyQAError):
 
 class IndexLocked(IndexUnavailable):
     """Another process holds the embedded Qdrant store."""
+
+
+class IndexDamaged(IndexUnavailable):
+    """A file of the embedded index cannot be read; ``python -m indexing --rebuild`` sets it aside.
+
+    ``damage`` (a :class:`treatyqa.store.Damage`) names the file.
+    """
+
+    damage = None
+
+
+class DiskFull(IndexUnavailable):
+    """The data disk filled up while the index was written; what was written has been removed."""

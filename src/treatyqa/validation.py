@@ -14,6 +14,7 @@ _HIDDEN = re.compile(r"<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)|<!--.*?(?:-->|$)
 _TAG = re.compile(r"<[^<>]{0,300}>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clean_question(text: str) -> str:
@@ -31,6 +32,14 @@ def clean_question(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+def displayable(raw: object) -> str:
+    """``raw`` as text that can be shown and serialised: lone surrogates (which JSON can
+    carry but UTF-8 cannot) become U+FFFD. For echoing input back, never for answering it."""
+    if not isinstance(raw, str):
+        return ""
+    return _SURROGATE.sub("\ufffd", raw)
+
+
 def validate_question(raw: object, max_chars: int, ui_lang: str = "ru") -> str:
     if not isinstance(raw, str):
         raise InvalidQuestion(
@@ -38,6 +47,14 @@ def validate_question(raw: object, max_chars: int, ui_lang: str = "ru") -> str:
         )
     if len(raw) > max_chars * 4:  # refuse huge input before doing any work on it
         raise _too_long(max_chars)
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: broken text, not a character
+        raise InvalidQuestion(
+            "The question contains characters that are not valid text (a broken encoding); retype it.",
+            "Сұрақта мәтін емес таңбалар бар (кодировкасы бұзылған); сұрақты қайта теріңіз.",
+            "В вопросе есть символы, которые не являются текстом (испорчена кодировка); наберите вопрос заново.",
+        ) from None
     text = clean_question(raw)
     if not text:
         raise InvalidQuestion(

@@ -28,11 +28,46 @@ def corpus_dir() -> Path:
 def _read_manifest(folder: Path) -> dict:
     path = folder / "manifest.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CorpusError(str(path), f"cannot be read ({exc.strerror})") from exc
     except json.JSONDecodeError as exc:
         raise CorpusError(str(path), f"not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    except UnicodeDecodeError as exc:
+        raise CorpusError(str(path), f"not UTF-8 text ({exc.reason})") from exc
+    if not isinstance(data, dict):
+        raise CorpusError(str(path), "must be a JSON object with \"agreement\" and \"texts\"")
+    return data
+
+
+STATUSES = ("authentic", "working_translation")
+
+
+def _text_entry(manifest: dict, lang: str, path: Path) -> dict:
+    """The manifest's entry for ``lang``, with every field it needs checked (a plain
+    CorpusError naming the field, not a KeyError)."""
+    texts = manifest.get("texts")
+    entry = texts.get(lang) if isinstance(texts, dict) else None
+    if entry is None:
+        raise CorpusError(str(path), f"no entry for language {lang!r} under \"texts\"")
+    if not isinstance(entry, dict):
+        raise CorpusError(str(path), f"texts.{lang} must be an object with file, status and description")
+    for key in ("file", "status", "description"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise CorpusError(str(path), f"texts.{lang} has no {key!r} (a non-empty string)")
+    if entry["status"] not in STATUSES:
+        raise CorpusError(str(path), f"texts.{lang}.status must be one of {', '.join(STATUSES)}, not {entry['status']!r}")
+    if Path(entry["file"]).name != entry["file"]:
+        raise CorpusError(str(path), f"texts.{lang}.file must be a file name in the corpus folder, not {entry['file']!r}")
+    return entry
+
+
+def _article_count(manifest: dict, path: Path) -> int:
+    agreement = manifest.get("agreement")
+    count = agreement.get("articles") if isinstance(agreement, dict) else None
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise CorpusError(str(path), "agreement.articles must be the number of articles (a whole number)")
+    return count
 
 
 def check_alignment(texts: dict[str, AgreementText], expected_articles: int) -> None:
@@ -93,16 +128,16 @@ def load_agreement_from(folder: Path) -> Agreement:
     provenance: dict[str, Provenance] = {}
     notes: dict[Citation, TranslatorNote] = {}
     digest = hashlib.sha256()
+    manifest_path = folder / "manifest.json"
+    articles = _article_count(manifest, manifest_path)
     for lang in LANGUAGES:
-        entry = manifest.get("texts", {}).get(lang)
-        if entry is None:
-            raise CorpusError(str(folder / "manifest.json"), f"no entry for language {lang!r}")
+        entry = _text_entry(manifest, lang, manifest_path)
         path = folder / entry["file"]
         texts[lang] = parse_file(path, lang)
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         digest.update(f"{lang}:{sha}:{entry['status']}\n".encode())
         provenance[lang] = Provenance(lang, entry["status"], entry["description"], entry["file"], sha)
-    check_alignment(texts, int(manifest["agreement"]["articles"]))
+    check_alignment(texts, articles)
     for lang in LANGUAGES:  # not part of the digest: notes do not change the index
         if manifest["texts"][lang].get("notes"):
             notes.update(read_notes(folder / manifest["texts"][lang]["notes"], lang, texts[lang]))

@@ -2,9 +2,13 @@
 
 The schema is published at ``GET /api/openapi.json`` (no docs page: Swagger UI would load
 scripts from the internet). Errors are ``{"error": message}`` in the question's language
-(the request's ``lang``, else the detected language, else English): 400 for a question that
-cannot be answered, 422 for a malformed request, 401 without the login when one is set,
-503 when the index is unavailable.
+(the request's ``lang``, else the detected language, else English), on every path under
+``/api/``: 400 for a question that cannot be answered (including broken text such as a lone
+surrogate), 401 without the login when one is set, 404/405 for an unknown path or method,
+413 for a body over the limit, 422 for a malformed request (invalid JSON or UTF-8, too
+deeply nested, wrong fields), 429 after too many failed logins, 500 for an internal fault
+(logged; no exception text reaches the client), 503 when the index is unavailable or too
+many questions wait (with ``Retry-After``). A question whose client has gone is not computed.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from typing import Any, Literal
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from treatyqa.errors import IndexUnavailable, InvalidQuestion, TreatyQAError
+from treatyqa.validation import displayable
 from treatyqa.web.i18n import message_language
+from treatyqa.web.limits import Admission, Busy, ClientGone
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +103,9 @@ class ErrorResponse(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    """Liveness; with the login (when one is set) also which corpus and collection are served."""
+
+    model_config = ConfigDict(extra="forbid")
     status: Literal["ok", "unavailable"]
     corpus: str | None = None
     collection: str | None = None
@@ -133,32 +142,70 @@ _FIELD_MESSAGES = {
 }
 
 
-def _validation_message(exc: RequestValidationError, body: Any) -> str:
+def request_language(question: object, lang: object = None) -> str:
+    """The language for a message about this request (never fails, whatever the input)."""
+    return message_language(displayable(question) or None, lang if lang in ("kk", "ru") else None)
+
+
+def _validation_message(errors: list[dict[str, Any]], body: Any) -> str:
     lang = "en"
     if isinstance(body, dict):
-        lang = message_language(body.get("question"), body.get("lang") if body.get("lang") in ("kk", "ru") else None)
+        lang = request_language(body.get("question"), body.get("lang"))
     messages = []
-    for err in exc.errors():
+    for err in errors:
         loc = [str(part) for part in err.get("loc", ()) if part != "body"]
         field = loc[0] if loc and err.get("type") != "json_invalid" else "body"
         known = _FIELD_MESSAGES.get(field)
         if err.get("type") == "extra_forbidden":
-            messages.append(f"{field}: not a field of this request (use question, top_k, lang).")
+            messages.append(f"{displayable(field)[:40]}: not a field of this request (use question, top_k, lang).")
         elif known is not None:
             messages.append(known.message(lang))
         else:
-            messages.append(f"{field}: {err.get('msg')}")
+            messages.append(_FIELD_MESSAGES["body"].message(lang))
     return " ".join(dict.fromkeys(messages)) or _FIELD_MESSAGES["body"].message(lang)
+
+
+def parse_ask(question: object, top_k: object = 5, lang: object = None) -> AskRequest:
+    """The same checks as ``POST /api/ask`` for callers that are not HTTP (the Gradio API):
+    raises :class:`InvalidQuestion` with the same messages."""
+    try:
+        return AskRequest.model_validate({"question": question, "top_k": top_k, "lang": lang})
+    except ValidationError as exc:
+        message = _validation_message(exc.errors(), {"question": question, "lang": lang})
+        raise InvalidQuestion(message, message, message) from None
+
+
+def internal_error(lang: str) -> str:
+    return TreatyQAError(
+        "An internal error occurred; no answer was produced. Try again; if it repeats, tell the administrator.",
+        "Ішкі қате орын алды, жауап берілмеді. Қайталап көріңіз; қате қайталанса, әкімшіге хабарлаңыз.",
+        "Произошла внутренняя ошибка, ответ не получен. Повторите попытку; если ошибка повторится, сообщите администратору.",
+    ).message(lang)
+
+
+def busy_message(lang: str, seconds: int) -> str:
+    return TreatyQAError(
+        f"The service is busy; try again in {seconds} s.",
+        f"Қызмет бос емес; {seconds} секундтан кейін қайталаңыз.",
+        f"Сервис занят; повторите через {seconds} с.",
+    ).message(lang)
+
+
+_HTTP_MESSAGES = {
+    404: "No such API path: see /api/openapi.json.",
+    405: "This method is not allowed here: see /api/openapi.json.",
+}
 
 
 # ---------------------------------------------------------------- the app
 
 
-def create_api(qa: Any, auth: str | None = None) -> FastAPI:
+def create_api(qa: Any, auth: str | None = None, admission: Admission | None = None) -> FastAPI:
     """A FastAPI app with the JSON API; the Gradio chat is mounted on it by :mod:`treatyqa.web.server`.
 
     ``qa`` is a :class:`treatyqa.TreatyQA` (or ``None`` while unavailable: every answer is a 503).
     ``auth`` (``"user:password"``) requires HTTP Basic authentication on the API.
+    ``admission`` bounds how many questions may wait (default: 16 waiting, one computing).
     """
     app = FastAPI(
         title="TreatyQA",
@@ -169,18 +216,29 @@ def create_api(qa: Any, auth: str | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.qa = qa
+    app.state.admission = admission = admission or Admission()
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        if request.url.path.startswith("/api/"):
-            body = exc.body
-            if isinstance(body, (bytes, str)):
-                try:
-                    body = json.loads(body)
-                except (ValueError, UnicodeDecodeError):
-                    body = None
-            return error(422, _validation_message(exc, body))
-        return JSONResponse({"detail": exc.errors()}, status_code=422)
+        body = exc.body
+        if isinstance(body, (bytes, str)):
+            try:
+                body = json.loads(body)
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                body = None
+        return error(422, _validation_message(list(exc.errors()), body))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not parse the body (bad UTF-8, JSON, nesting)
+            return error(422, _FIELD_MESSAGES["body"].message("en"))
+        message = _HTTP_MESSAGES.get(exc.status_code, "The request cannot be served.")
+        return error(exc.status_code, message, dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        logger.error("internal error on %s", request.url.path, exc_info=exc)
+        return error(500, internal_error("en"))
 
     user, password = (auth.split(":", 1) + [""])[:2] if auth else (None, None)
 
@@ -205,11 +263,25 @@ def create_api(qa: Any, auth: str | None = None) -> FastAPI:
     async def _unauthorized(request: Request, exc: _Unauthorized) -> JSONResponse:
         return error(401, "Login required (HTTP Basic, the TreatyQA login).", {"WWW-Authenticate": 'Basic realm="TreatyQA"'})
 
+    def logged_in(request: Request) -> bool:
+        try:
+            require_login(request)
+        except _Unauthorized:
+            return False
+        return True
+
+    retry_header = {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}}
+    common: dict[int | str, dict[str, Any]] = {
+        413: {"model": ErrorResponse, "description": "The request body is over the size limit."},
+        429: {"model": ErrorResponse, "description": "Too many failed logins from this address.", "headers": retry_header},
+        500: {"model": ErrorResponse, "description": "An internal fault (logged); no answer was produced."},
+    }
     responses: dict[int | str, dict[str, Any]] = {
-        400: {"model": ErrorResponse, "description": "The question cannot be answered (empty, too long, no words)."},
+        400: {"model": ErrorResponse, "description": "The question cannot be answered (empty, too long, no words, broken text)."},
         401: {"model": ErrorResponse, "description": "A login is configured and was not given."},
-        422: {"model": ErrorResponse, "description": "The request is malformed."},
-        503: {"model": ErrorResponse, "description": "The index is unavailable."},
+        422: {"model": ErrorResponse, "description": "The request is malformed (not a UTF-8 JSON object of the schema)."},
+        503: {"model": ErrorResponse, "description": "The index is unavailable, or too many questions wait.", "headers": retry_header},
+        **common,
     }
 
     @app.post(
@@ -220,31 +292,48 @@ def create_api(qa: Any, auth: str | None = None) -> FastAPI:
         dependencies=[Depends(require_login)],
         tags=["answers"],
     )
-    def ask(body: AskRequest) -> Any:
+    async def ask(body: AskRequest, request: Request) -> Any:
         """Rank the agreement's clauses for the question and return them cited in both languages.
 
         The result is the same JSON as `python -m treatyqa ask --json` and the web chat's
         Gradio API (`/ask`).
         """
-        lang = message_language(body.question, body.lang)
+        lang = request_language(body.question, body.lang)
         current = app.state.qa
         if current is None:
-            return error(503, _unavailable_message(lang))
+            return error(503, _unavailable_message(lang), {"Retry-After": "5"})
         try:
-            answer = current.ask(body.question, top_k=body.top_k, lang=body.lang)
+            answer = await admission.run(
+                lambda: current.ask(body.question, top_k=body.top_k, lang=body.lang), request.is_disconnected
+            )
+        except ClientGone:
+            return error(503, busy_message(lang, admission.retry_after))  # nobody is left to read it
+        except Busy as exc:
+            return error(503, busy_message(lang, exc.retry_after), {"Retry-After": str(exc.retry_after)})
         except InvalidQuestion as exc:
             return error(400, exc.message(lang))
         except IndexUnavailable as exc:
-            return error(503, exc.message(lang))
+            return error(503, exc.message(lang), {"Retry-After": "5"})
         except TreatyQAError as exc:
             return error(400, exc.message(lang))
+        except Exception:  # noqa: BLE001 - logged here; the client gets one sentence
+            logger.exception("answering failed")
+            return error(500, internal_error(lang))
         return JSONResponse(answer.to_dict())
 
-    @app.get("/api/health", response_model=HealthResponse, tags=["service"], summary="Is the index loaded?")
-    def health() -> Any:
+    @app.get(
+        "/api/health",
+        response_model=HealthResponse,
+        responses={503: {"model": HealthResponse, "description": "The index is not loaded."}, **common},
+        tags=["service"],
+        summary="Is the service alive? (with the login: which index)",
+    )
+    def health(request: Request) -> Any:
         current = app.state.qa
         if current is None or getattr(current, "closed", False):
             return JSONResponse({"status": "unavailable"}, status_code=503)
+        if user is not None and not logged_in(request):
+            return JSONResponse({"status": "ok"})  # liveness only: the index's identity is for logged-in staff
         agreement = getattr(current, "agreement", None)
         collection = getattr(current, "collection", None)
         return {
@@ -252,6 +341,20 @@ def create_api(qa: Any, auth: str | None = None) -> FastAPI:
             "corpus": getattr(agreement, "corpus_hash", None),
             "collection": collection if isinstance(collection, str) else getattr(collection, "name", None),
         }
+
+    known = {"/api/ask": "POST", "/api/health": "GET", "/api/openapi.json": "GET"}
+
+    @app.api_route(
+        "/api/{rest:path}",
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "QUERY"],
+        include_in_schema=False,
+    )
+    def unknown(rest: str, request: Request) -> JSONResponse:
+        """Unknown paths and methods under /api/ get the API's error shape (not the chat's 404 page)."""
+        allowed = known.get(request.url.path)
+        if allowed is not None:
+            return error(405, _HTTP_MESSAGES[405], {"Allow": allowed})
+        return error(404, _HTTP_MESSAGES[404])
 
     return app
 

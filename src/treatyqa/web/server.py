@@ -23,15 +23,27 @@ import uvicorn
 from fastapi import FastAPI
 
 from treatyqa.errors import IndexLocked, TreatyQAError
+from treatyqa.parser import CorpusError
 from treatyqa.settings import Settings
 from treatyqa.web.feedback import FeedbackStore
 from treatyqa.web.http import create_api
+from treatyqa.web.limits import MAX_BODY_BYTES, BodyLimit, LoginThrottle
 from treatyqa.web.ui import CSS, HEAD, build_blocks, make_theme
 
 logger = logging.getLogger(__name__)
 
-EXIT_LOCKED = 3
+# The Gradio queue holds at most this many waiting events; more get "queue full" (HTTP 503).
+QUEUE_SIZE = 64
+# Browser sessions whose state (chat history, a copy of the page config) Gradio keeps; the
+# oldest is forgotten beyond this. Gradio's default, 10,000, let memory grow ~50 kB a session.
+SESSIONS = 500
+
+# Exit codes of python app.py (the README's table): 1 an unexpected fault (logged), 2 cannot
+# serve (no usable index, a broken corpus folder, a bad setting), 3 the index folder is held
+# by another process, 4 the port is taken.
+EXIT_INTERNAL = 1
 EXIT_UNAVAILABLE = 2
+EXIT_LOCKED = 3
 EXIT_PORT = 4
 
 
@@ -44,12 +56,16 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def build_app(qa: Any, settings: Settings, feedback: FeedbackStore | None = None) -> FastAPI:
-    """The FastAPI app: ``/api/*`` routes and the Gradio chat mounted at ``/``."""
+def build_app(
+    qa: Any, settings: Settings, feedback: FeedbackStore | None = None, max_body_bytes: int = MAX_BODY_BYTES
+) -> FastAPI:
+    """The FastAPI app: ``/api/*`` routes and the Gradio chat mounted at ``/``, behind a
+    body size limit and login throttling; Gradio's queue is bounded and its run history off."""
     feedback = feedback or FeedbackStore(settings.feedback_path)
     app = create_api(qa, auth=settings.auth)
     blocks = build_blocks(qa, feedback)
-    blocks.queue(default_concurrency_limit=8, max_size=None)
+    blocks.queue(default_concurrency_limit=8, max_size=QUEUE_SIZE)
+    blocks.state_session_capacity = SESSIONS
     app.state.blocks = blocks
     app.state.feedback = feedback
     app = gr.mount_gradio_app(
@@ -66,8 +82,11 @@ def build_app(qa: Any, settings: Settings, feedback: FeedbackStore | None = None
         mcp_server=False,
         pwa=False,
         enable_monitoring=False,
-        show_error=True,
+        show_error=False,  # gr.Error messages still show; raw exception text never does
+        run_history=False,  # no run records, no model hub bucket (x-gradio-history-bucket)
     )
+    app.add_middleware(LoginThrottle)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     mounted = [r.app for r in app.routes if hasattr(getattr(r, "app", None), "stop_event")]
     app.state.gradio_app = mounted[-1] if mounted else None
     return app
@@ -156,6 +175,13 @@ def serve(
     except TreatyQAError as exc:
         say(exc.message("en"))
         return EXIT_UNAVAILABLE
+    except CorpusError as exc:
+        say(f"The corpus folder is not usable: {exc}")
+        return EXIT_UNAVAILABLE
+    except Exception as exc:  # noqa: BLE001 - one sentence on the console, the traceback in the log
+        logger.debug("start-up failed", exc_info=True)
+        say(f"TreatyQA could not start: an internal error ({type(exc).__name__}). Run with TREATYQA_LOG_LEVEL=debug for details.")
+        return EXIT_INTERNAL
     try:
         try:
             sock = bind(settings.host, settings.port)

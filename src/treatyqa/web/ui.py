@@ -28,14 +28,15 @@ import gradio as gr
 
 from treatyqa.domain import Agreement, Answer, Citation
 from treatyqa.errors import IndexUnavailable, InvalidQuestion
-from treatyqa.web.feedback import VERDICTS, FeedbackStore
+from treatyqa.validation import displayable
+from treatyqa.web.feedback import VERDICTS, FeedbackNotSaved, FeedbackStore
+from treatyqa.web.gradio_api import answer_or_error
 from treatyqa.web.i18n import (
     DEFAULT_UI_LANGUAGE,
     EXAMPLES,
     LANGUAGE_CHOICES,
     STRINGS,
     language_from_accept,
-    message_language,
     normalise_lang,
     t,
 )
@@ -332,7 +333,7 @@ def build_blocks(
                     logger.exception("answering failed")
                 errors = error_messages(exc)
                 return hist, None, render_error(errors.get(lang) or errors.get("en") or next(iter(errors.values())))
-            return [*hist, new_entry(raw, result, lang)][-MAX_HISTORY:], result, ""
+            return [*hist, new_entry(displayable(raw), result, lang)][-MAX_HISTORY:], result, ""
 
         def follow(result: dict[str, Any] | None, mark, number):
             """The browse view follows an answer to its article, the cited clause marked."""
@@ -351,7 +352,7 @@ def build_blocks(
             return (
                 render_conversation(hist, lang, agreement),
                 hist,
-                raw if result is None else "",
+                displayable(raw) if result is None else "",
                 notice,
                 mark,
                 gr.update(value=number),
@@ -390,10 +391,9 @@ def build_blocks(
                                 record["verdict"], entry["result"], ui_language=lang,
                                 answer_id=entry["id"], comment=record["comment"], replaces=record["replaces"],
                             )
-                        except OSError as exc:
-                            logger.exception("feedback not stored")
+                        except FeedbackNotSaved as exc:
                             updated = {**entry, "feedback": {**(entry.get("feedback") or {}), "status": "feedback_failed"}}
-                            updated["feedback"]["error"] = exc.strerror or str(exc)
+                            updated["feedback"]["error"] = exc.message(lang)
                     hist = [*hist[:i], updated, *hist[i + 1 :]]
                     break
                 return render_conversation(hist, lang, agreement), hist, keep, keep, keep, keep, ""
@@ -514,10 +514,7 @@ def build_blocks(
 
         def ask(question: str, top_k: int = TOP_K, lang: str | None = None) -> dict:
             """Answer a question about the agreement: the same JSON as the CLI's --json and POST /api/ask."""
-            try:
-                return answer_dict(question, int(top_k), lang or None)
-            except (InvalidQuestion, IndexUnavailable) as exc:
-                raise gr.Error(exc.message(message_language(question, lang))) from exc
+            return answer_or_error(answer_dict, question, top_k, lang)
 
         gr.api(ask, api_name="ask")
 
