@@ -112,7 +112,7 @@ def list_snapshots(root: Path) -> list[SnapshotInfo]:
     found = []
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
-    except FileNotFoundError:
+    except OSError:  # no folder yet, or not a folder: the store reports what is wrong with it
         return []
     for entry in entries:
         manifest = Path(entry.path) / MANIFEST
