@@ -12,6 +12,8 @@ from treatyqa.answering import build_answer
 from treatyqa.cli import format_answer
 from treatyqa.corpus import DEFAULT_CORPUS_DIR, load_agreement, load_agreement_from
 from treatyqa.domain import Citation
+from treatyqa.language import Detection
+from treatyqa.normalization import NormalizedQuery
 from treatyqa.parser import CorpusError
 
 NOTED = {Citation(6, 3), Citation(7, 4), Citation(7, 5), Citation(8, 4)}
@@ -19,7 +21,8 @@ NOTED = {Citation(6, 3), Citation(7, 4), Citation(7, 5), Citation(8, 4)}
 
 def answer_for(citation: Citation, question: str, lang: str):
     doc = Document(content="", meta={"article": citation.article, "paragraph": citation.paragraph}, score=1.0)
-    return build_answer(question, lang, [doc], load_agreement(), top_k=1, abstained=False)
+    query = NormalizedQuery(question, question, Detection(lang, "given"), ())
+    return build_answer(question, query, [doc], load_agreement(), top_k=1, abstained=False)
 
 
 def test_the_four_departures_carry_a_note_with_the_literal_reading():
