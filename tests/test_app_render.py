@@ -250,9 +250,9 @@ def test_every_string_exists_in_both_languages():
 
 
 def test_examples_cover_both_languages():
-    langs = {lang for lang, _ in EXAMPLES}
+    langs = {e.lang for e in EXAMPLES}
     assert langs == {"kk", "ru"}
-    for lang, question in EXAMPLES:
+    for lang, question, _ in EXAMPLES:
         assert message_language(question) == lang
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from treatyqa.components import CitationLookup, QueryNormalizer
 from treatyqa.domain import Citation
+from treatyqa.web.i18n import EXAMPLES
 
 pytestmark = pytest.mark.slow
 
@@ -93,3 +94,10 @@ def test_query_components_round_trip(qa):
     with pytest.raises(ValueError):
         QueryNormalizer({"kk": {}, "ru": {}})
     assert Citation(5, 3).key() == "5.3"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.question)
+def test_every_example_the_chat_shows_answers_with_its_intended_clause(qa, example):
+    answer = qa.ask(example.question, top_k=3)
+    assert answer.language == example.lang and not answer.abstained
+    assert answer.hits[0].citation.clause.key() == example.clause

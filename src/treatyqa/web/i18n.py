@@ -7,6 +7,8 @@ strings are escaped like everything else when they are put into HTML.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 UI_LANGUAGES = ("kk", "ru")
 DEFAULT_UI_LANGUAGE = "kk"
 
@@ -168,13 +170,19 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 # Example questions, written for the interface (not taken from the evaluation gold sets).
-EXAMPLES: list[tuple[str, str]] = [
-    ("kk", "Көмек көрсету туралы сұрау салуда қандай мәліметтер көрсетілуі керек?"),
-    ("ru", "Какие сведения должен содержать запрос об оказании содействия?"),
-    ("kk", "Тараптар ынтымақтастықта қай тілді пайдаланады?"),
-    ("ru", "Кто несёт расходы по исполнению запроса?"),
-    ("kk", "Келісім қашан күшіне енеді?"),
-    ("ru", "В каких случаях можно отказать в оказании содействия?"),
+class Example(NamedTuple):
+    lang: str
+    question: str
+    clause: str  # the citation key the answer must start with (a test asks every example)
+
+
+EXAMPLES: list[Example] = [
+    Example("kk", "Көмек көрсету туралы сұрау салуда қандай мәліметтер көрсетілуі керек?", "5.3"),
+    Example("ru", "Какие сведения должен содержать запрос об оказании содействия?", "5.3"),
+    Example("kk", "Тараптар ынтымақтастықта қай тілді пайдаланады?", "10"),
+    Example("ru", "Кто несёт расходы по исполнению запроса?", "9"),
+    Example("kk", "Келісім қашан күшіне енеді?", "15.1"),
+    Example("ru", "В каких случаях можно отказать в оказании содействия?", "6.1"),
 ]
 
 

@@ -229,7 +229,7 @@ def build_chat_tab(agreement: Agreement, ui: str) -> ChatTab:
             ask = gr.Button(t("ask", ui), variant="primary", elem_id="tq-ask", scale=1, min_width=110)
         notice = gr.HTML("", elem_id="tq-notice", js_on_load=None)
         examples = gr.Examples(
-            examples=[[q] for _, q in EXAMPLES],
+            examples=[[e.question] for e in EXAMPLES],
             inputs=[question],
             label=t("examples", ui),
             elem_id="tq-examples",
