@@ -38,6 +38,7 @@ from treatyqa.script import KAZAKH_LETTERS, fold, latin_keys
 # An apostrophe belongs to the word: the 2017 Latin alphabet writes ң as n', у as y'.
 WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`´‘][^\W\d_]*)*", re.UNICODE)
 ANSWERING_LEVELS = ("article", "clause", "item", "question")
+RUSSIAN_CONTEXT_STEM = 6
 MIN_STEM = 4  # the length of the Kazakh lexical stem (treatyqa.lexical.KK_PREFIX)
 FRONT_VOWELS = set("әөүіе")
 BACK_VOWELS = set("аоұы")
@@ -58,8 +59,19 @@ class WordMatch:
         return self.lang is not None
 
 
-def max_edits(word: str) -> int:
+def max_edits(word: str, lang: str = "kk") -> int:
+    """Russian inflects into many forms the agreement never uses (положена, признании): one
+    edit would already take them for another word, so Russian allows fewer."""
+    if lang == "ru":
+        return 0 if len(word) < 5 else 1 if len(word) < 10 else 2
     return 0 if len(word) < 5 else 1 if len(word) < 8 else 2
+
+
+# Kazakh endings staff put on Russian terms (запросқа, расходтарын, отказты), folded
+KAZAKH_ENDINGS = re.compile(
+    r"(?:тар|тер|лар|лер|дар|дер|ын|ин|ны|ни|ды|ди|ты|ти|на|не|да|де|та|те|га|ге|ка|ке|ги|ки"
+    r"|дан|ден|тан|тен|нан|нен|нин|дин|тин|син|си|мен|пен|бен|и)+"
+)
 
 
 def _harmonise(stem: str, tail: str) -> str:
@@ -163,10 +175,10 @@ class Lexicon:
             return True
         return lang == "ru" and not KAZAKH_LETTERS & set(word) and russian_stem(word) in self._ru_stems
 
-    def _kazakh(self, key: str, typed: str) -> tuple[str, str] | None:
+    def _kazakh(self, key: str, typed: str, shortest: int = MIN_STEM) -> tuple[str, str] | None:
         if key in self._kk_folded:
             return self._kk_folded[key], "fold"
-        for n in range(min(len(key), 12), MIN_STEM - 1, -1):
+        for n in range(min(len(key), 12), shortest - 1, -1):
             stem = self._kk_prefixes.get(key[:n])
             if stem is not None:
                 # an ending typed with Kazakh letters is kept; a folded one is harmonised
@@ -184,13 +196,15 @@ class Lexicon:
         if KAZAKH_LETTERS & set(word[:MIN_STEM + 1]):
             return None
         for n in range(len(word) - 1, MIN_STEM, -1):
+            if not KAZAKH_ENDINGS.fullmatch(fold(word[n:])):  # a Russian ending: a Russian word
+                continue
             known = self._ru_by_stem.get(russian_stem(word[:n]))
             if known is not None and known[:MIN_STEM] == word[:MIN_STEM]:
                 return known, word[:n]
         return None
 
     def _nearest(self, key: str, lang: str) -> tuple[str, int] | None:
-        limit = max_edits(key)
+        limit = max_edits(key, lang)
         if not limit:
             return None
         found = process.extractOne(key, self._choices[lang], scorer=Levenshtein.distance, score_cutoff=limit)
@@ -207,7 +221,9 @@ class Lexicon:
                     how = "stop" if low in STOPWORDS[lang] else "exact" if low in self.counts.get(lang, ()) else "stem"
                     return WordMatch(typed, low, lang, how)
         keys = latin_keys(low) if latin else [fold(low)]
-        found = [f for key in keys if (f := self._kazakh(key, low))]
+        # in a Russian question, a shared 4-letter beginning (контактного ~ контрабанда) is chance
+        shortest = RUSSIAN_CONTEXT_STEM if prefer == "ru" and not KAZAKH_LETTERS & set(low) else MIN_STEM
+        found = [f for key in keys if (f := self._kazakh(key, low, shortest))]
         kk_counts = self.counts.get("kk", Counter())
         if found:  # a whole known word before a known beginning; then the commoner word
             word, how = min(found, key=lambda f: (f[1] != "fold", -kk_counts[f[0]]))

@@ -8,9 +8,9 @@ must stay unknown: it is what abstention reads).
 
 >>> from treatyqa.lexicon import Lexicon
 >>> lexicon = Lexicon.from_texts({"kk": ["Тараптар орыс тілін пайдаланады"], "ru": ["Стороны используют русский язык"]})
->>> query = normalize_query("Taraptar qai tildi paidalanady?", lexicon)
+>>> query = normalize_query("Taraptar qai tilin paidalanady?", lexicon)
 >>> query.text, query.language.lang
-('тараптар qai тілді пайдаланады?', 'kk')
+('тараптар қай тілін пайдаланады?', 'kk')
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class NormalizedQuery:
             "method": self.language.method,
             "shares": dict(self.language.shares),
             "mixed": self.language.mixed,
-            "corrections": {w.typed: w.word for w in self.words if w.how in ("fold", "prefix", "fuzzy")},
+            "corrections": {w.typed: w.word for w in self.words if _changed(w)},
         }
 
 
@@ -84,12 +84,16 @@ def normalize_query(text: str, lexicon: Lexicon, lang: str | None = None) -> Nor
     return NormalizedQuery(text, _rewrite(text, matches), judged, tuple(matches))
 
 
+def _changed(m: WordMatch) -> bool:
+    return m.how in ("fold", "prefix", "fuzzy") and m.word != m.typed.lower()
+
+
 def _rewrite(text: str, matches: list[WordMatch]) -> str:
     """``text`` with each word replaced by the known word it was taken for."""
     replacements = iter(matches)
 
     def replace(match: re.Match) -> str:
         m = next(replacements)
-        return m.word if m.how in ("fold", "prefix", "fuzzy") else match.group()
+        return m.word if _changed(m) else match.group()
 
     return WORD.sub(replace, text)
