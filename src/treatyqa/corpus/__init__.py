@@ -25,16 +25,21 @@ def corpus_dir() -> Path:
     return Path(os.environ.get("TREATYQA_CORPUS_DIR") or DEFAULT_CORPUS_DIR)
 
 
-def _read_manifest(folder: Path) -> dict:
-    path = folder / "manifest.json"
+def _read_json(path: Path):
+    """A corpus JSON file, any fault named with the file."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CorpusError(str(path), f"cannot be read ({exc.strerror})") from exc
     except json.JSONDecodeError as exc:
         raise CorpusError(str(path), f"not valid JSON (line {exc.lineno}: {exc.msg})") from exc
     except UnicodeDecodeError as exc:
         raise CorpusError(str(path), f"not UTF-8 text ({exc.reason})") from exc
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = folder / "manifest.json"
+    data = _read_json(path)
     if not isinstance(data, dict):
         raise CorpusError(str(path), "must be a JSON object with \"agreement\" and \"texts\"")
     return data
@@ -105,12 +110,7 @@ def _citation_of(key: str) -> Citation:
 
 def read_notes(path: Path, lang: str, text: AgreementText) -> dict[Citation, TranslatorNote]:
     """The translator's notes of one translation, keyed by clause; every key must be a clause of it."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CorpusError(str(path), f"cannot be read ({exc.strerror})") from exc
-    except json.JSONDecodeError as exc:
-        raise CorpusError(str(path), f"not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    data = _read_json(path)
     notes: dict[Citation, TranslatorNote] = {}
     for key, entry in data.get("notes", {}).items():
         try:
