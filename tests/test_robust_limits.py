@@ -4,6 +4,7 @@ and the API's error shape for requests that never reach a question."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
 
 import pytest
@@ -39,7 +40,9 @@ def test_admission_bounds_waiting_and_drops_the_gone():
         assert await first == "first" and await third == "third"
         assert admission.skipped == 1 and admission.admitted == 0
 
-    asyncio.run(scenario())
+    # a thread of its own: the browser tests leave an event loop running in the main thread
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
 
 
 def _client(**kwargs) -> TestClient:

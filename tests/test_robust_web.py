@@ -100,8 +100,8 @@ def test_lone_surrogate_is_bad_text_in_http_gradio_and_chat(live):
     _no_leak(message)
 
     ok, output = chat_turn(live.base, SURROGATE_QUESTION, fn_index_of(live.base, "on_ask"))
-    assert ok  # the event stream completes; the chat shows the message
-    assert BROKEN_TEXT_RU in json.dumps(output[0], ensure_ascii=False)
+    assert ok  # the event stream completes; the page shows the message (a notice, not a bubble)
+    assert BROKEN_TEXT_RU in json.dumps(output, ensure_ascii=False)
 
     status, _, body = _ask_json(live.port, {"question": "Кто несет расходы?"})
     assert status == 200 and body["hits"]

@@ -37,7 +37,7 @@ from treatyqa.normalization import NormalizedQuery
 from treatyqa.retrieval import build_retrieval_pipeline, embedding_dim, pipeline_inputs
 from treatyqa.settings import Settings
 from treatyqa.snapshot import IndexSnapshot, export_snapshot, find_snapshot, load_snapshot, snapshots_root
-from treatyqa.store import connect_store, dimension_mismatch, make_document_store
+from treatyqa.store import connect_store, dimension_mismatch, inspect_local, make_document_store
 from treatyqa.validation import validate_question
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,9 @@ class TreatyQA:
         self._identity, self._expected = plan.identity, plan.expected
         # the embedded default serves a lock-free snapshot of the index (treatyqa.snapshot);
         # a Qdrant server is searched through qdrant-haystack as it is
-        snapshot = None if self.settings.qdrant_url else find_snapshot(self._snapshots, plan.identity, plan.expected)
+        # a damaged store is named and repaired (or refused) first, even with an intact snapshot
+        usable = not self.settings.qdrant_url and inspect_local(self.settings) is None
+        snapshot = find_snapshot(self._snapshots, plan.identity, plan.expected) if usable else None
         if snapshot is None:
             if build_if_missing:
                 collection = build_index(self.settings, progress=say).collection

@@ -10,12 +10,12 @@ index space that Qdrant's sparse vectors use, so no vocabulary has to be stored.
 from __future__ import annotations
 
 import math
+import threading
 import re
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import snowballstemmer
 
@@ -43,9 +43,16 @@ STOPWORDS = {
 }
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _russian_stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("russian")
+    """One stemmer per thread: a Snowball stemmer keeps its word in the instance, and the
+    web server answers on several threads at once."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("russian")
+    return stemmer
 
 
 def russian_stem(word: str) -> str:

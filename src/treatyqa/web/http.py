@@ -205,7 +205,7 @@ def create_api(qa: Any, auth: str | None = None, admission: Admission | None = N
 
     ``qa`` is a :class:`treatyqa.TreatyQA` (or ``None`` while unavailable: every answer is a 503).
     ``auth`` (``"user:password"``) requires HTTP Basic authentication on the API.
-    ``admission`` bounds how many questions may wait (default: 16 waiting, one computing).
+    ``admission`` bounds how many questions may wait (default: 64 waiting, one computing).
     """
     app = FastAPI(
         title="TreatyQA",

@@ -200,7 +200,7 @@ class Admission:
     42
     """
 
-    def __init__(self, slots: int = 1, max_waiting: int = 16, retry_after: int = 2, poll_s: float = 0.05):
+    def __init__(self, slots: int = 1, max_waiting: int = 64, retry_after: int = 2, poll_s: float = 0.05):
         if slots < 1 or max_waiting < 0:
             raise ValueError("slots must be >= 1 and max_waiting >= 0")
         self.slots, self.max_waiting, self.retry_after, self.poll_s = slots, max_waiting, retry_after, poll_s
