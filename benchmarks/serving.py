@@ -42,8 +42,12 @@ WORKER = textwrap.dedent(
     from treatyqa.retrieval import pipeline_inputs
     qa = TreatyQA(build_if_missing=False)
     pipeline = qa._pipelines["hybrid"]
+    names = set(pipeline.graph.nodes)
     def components(text, lang):  # each component on its own, outside the pipeline
         out, t = {}, time.perf_counter()
+        if "normalizer" in names:  # the question as staff type it (this tree only)
+            text = pipeline.get_component("normalizer").run(text=text)["text"]
+            out["normalize"], t = time.perf_counter() - t, time.perf_counter()
         emb = pipeline.get_component("dense_embedder").run(text=text)["embedding"]
         out["embed"], t = time.perf_counter() - t, time.perf_counter()
         dense = pipeline.get_component("dense_retriever").run(query_embedding=emb)["documents"]
@@ -52,7 +56,9 @@ WORKER = textwrap.dedent(
         out["lexical terms"], t = time.perf_counter() - t, time.perf_counter()
         lexical = pipeline.get_component("lexical_retriever").run(query_sparse_embedding=sparse)["documents"]
         out["sparse search"], t = time.perf_counter() - t, time.perf_counter()
-        pipeline.get_component("fusion").run(dense_documents=dense, lexical_documents=lexical, lang=lang)
+        fusion = pipeline.get_component("fusion")
+        language = {"langs": [lang]} if "normalizer" in names else {"lang": lang}
+        fusion.run(dense_documents=dense, lexical_documents=lexical, **language)
         out["fusion"] = time.perf_counter() - t
         return {k: v * 1000 for k, v in out.items()}
     print(json.dumps({"ready": True}), flush=True)
@@ -171,6 +177,10 @@ def main() -> int:
     for name in trees:
         data[name] = work / f"data-{name}"
         shutil.copytree(settings.data_dir, data[name], ignore=shutil.ignore_patterns(".lock", "feedback.jsonl"))
+        # each version's own index (a no-op when the copy is current for it): the two may differ
+        # in schema or data files
+        subprocess.run([sys.executable, "-m", "indexing"], cwd=trees[name], env=env_for(trees[name], data[name]),
+                       check=True, capture_output=True)
     questions = [q.question for q in load_gold(default_gold_paths("all"))]
     questions = questions[: args.questions] if args.questions else questions
     clients = [int(n) for n in args.clients.split(",") if n]
