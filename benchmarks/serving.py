@@ -230,7 +230,7 @@ def main() -> int:
 
     line("question p50 / p95, hybrid, warm", lambda r: "%.1f / %.1f ms" % (percentile(r["total"], 50), percentile(r["total"], 95)))
     for comp in rows["new"]["components"]:
-        line(f"· {comp} p50", lambda r, c=comp: "%.2f ms" % percentile(r["components"][c], 50))
+        line(f"· {comp} p50", lambda r, c=comp: "%.2f ms" % percentile(r["components"][c], 50) if r["components"].get(c) else "—")
     line("TreatyQA() load in a worker", lambda r: "%.1f s" % r["load_s"])
     line("worker RSS after the questions", lambda r: "%.0f MB" % r["worker_rss_mb"])
     line(f"`python -m treatyqa ask` wall, min / max of {args.cli_runs}",
