@@ -22,8 +22,8 @@ def first(answer) -> tuple[int, int | None]:
         ("Taraptar yntymaqtastyqta qai tildi paidalanady?", (10, None)),  # Latin, 2021 / ASCII
         ("Surau salu boiynsha shyg'ystardy kim ko'teredi?", (9, None)),  # informal Latin with apostrophes
         ("Кто несет расходы по исполнению запрса?", (9, None)),  # typo
-        # Kazakh with a Russian word, Russian with a Kazakh term: read right, but article 7
-        # (execution) still outranks 6 (refusal); known misses, kept visible
+        # mixed words, read right, but another clause of refusal or execution comes first:
+        # known misses, kept visible
         pytest.param("Сұрау салуды орындаудан қашан отказ беруге болады?", (6, 1), marks=pytest.mark.xfail(strict=True, reason="known miss: 7.1 first")),
         pytest.param("В каких случаях возможен отказ (бас тарту) в исполнении запроса?", (6, 1), marks=pytest.mark.xfail(strict=True, reason="known miss: 6.4 (notice of refusal) first")),
     ],
