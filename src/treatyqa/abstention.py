@@ -25,13 +25,12 @@ from dataclasses import dataclass, field
 
 from haystack import Document
 
+from treatyqa.domain import LANGUAGES
+from treatyqa.lexicon import ANSWERING_LEVELS
+from treatyqa.lexical import STOPWORDS, content_words, stem_words, stems
 from treatyqa.normalization import NormalizedQuery
 
-from treatyqa.domain import LANGUAGES
-from treatyqa.lexical import STOPWORDS, content_words, stem_words, stems
-
 NEIGHBOURS = 3  # one lucky out-of-scope neighbour should not decide alone
-ANSWERING_LEVELS = ("article", "clause", "item", "question")
 CLAUSE_LEVELS = ("clause", "item", "question")
 
 
