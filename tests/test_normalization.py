@@ -80,3 +80,28 @@ def test_detection_without_a_lexicon_keeps_short_russian_questions_russian():
     assert detect_language("Кто платит?").lang == "ru"
     assert detect_language("Тараптар орыс тілін пайдаланады").lang == "kk"
     assert detect_language("Що робити з їхнім запитом?").lang == "uk"
+
+
+@pytest.mark.parametrize(
+    "typed, kept",
+    [
+        ("Правда ли, что запрашиваемая сторона сама несет расходы?", ("правда", "несет")),
+        ("Какая зарплата положена офицеру связи?", ("зарплата", "положена")),
+    ],
+)
+def test_a_word_of_the_russian_dictionary_is_no_typo(lexicon, typed, kept):
+    # one edit from words the agreement uses (права, несут, положения): correcting them
+    # would change the question, and an off-topic word must stay visible to abstention
+    query = normalize_query(typed, lexicon)
+    words = {w.typed.lower(): w for w in query.words}
+    for word in kept:
+        assert (words[word].word, words[word].lang, words[word].how) == (word, "ru", "dictionary")
+    assert query.text == typed
+    assert (query.language.lang, query.language.mixed) == ("ru", False)
+
+
+def test_kazakh_typed_with_its_own_letters_is_taken_as_typed(lexicon):
+    # a Kazakh keyboard is in use: -сын is not -сың, and a word the agreement does not use
+    # (жалтарып, кетсе) is not "corrected" into one it does (қайтарып, келсе)
+    typed = "Сотталған адам жазасын өтеуден жалтарып кетсе, оны Ресейден қалай іздейміз?"
+    assert normalize_query(typed, lexicon).text == typed

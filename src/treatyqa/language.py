@@ -50,8 +50,10 @@ class Detection:
 
     @property
     def search_langs(self) -> tuple[str, ...]:
-        """The languages whose lexical evidence counts for this question."""
-        if self.mixed or (self.lang == "und"):
+        """The languages whose lexical evidence counts for this question: every language
+        one of its words is known in (a single Russian term in a Kazakh question is still
+        evidence), Russian for a third language."""
+        if self.mixed or self.lang == "und" or all(self.shares.get(code, 0) > 0 for code in LANGUAGES):
             return LANGUAGES
         return (self.lang,) if self.lang in LANGUAGES else ("ru",)
 

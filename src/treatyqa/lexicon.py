@@ -9,7 +9,8 @@ the questions written for its clauses). It answers, for a typed word:
   Kazakh letters of the ending restored by vowel harmony;
 - which known word it is when mistyped: the nearest by edit distance (RapidFuzz), one edit
   for words of 5-7 letters, two from 8, none for shorter words, where one wrong letter can
-  make another word.
+  make another word; a word of the Russian dictionary (``treatyqa.russian_words``) is not
+  taken for a typo.
 
 >>> lexicon = Lexicon.from_texts({"kk": ["Сұрау салушы Тарап шығыстарды көтереді"], "ru": ["Расходы несет запрашивающая Сторона"]})
 >>> lexicon.match("сурау").word, lexicon.match("сурау").lang
@@ -33,6 +34,7 @@ from rapidfuzz.distance import Levenshtein
 
 from treatyqa.domain import LANGUAGES
 from treatyqa.lexical import STOPWORDS, russian_stem
+from treatyqa.russian_words import is_russian_word
 from treatyqa.script import KAZAKH_LETTERS, fold, latin_keys
 
 # An apostrophe belongs to the word: the 2017 Latin alphabet writes ң as n', у as y'.
@@ -46,8 +48,9 @@ BACK_VOWELS = set("аоұы")
 
 @dataclass(frozen=True)
 class WordMatch:
-    """What a typed word was taken for. ``how``: exact, stem, stop, fold, prefix, fuzzy, or
-    unknown (then ``word`` is the input and ``lang`` None)."""
+    """What a typed word was taken for. ``how``: exact, stem, stop, fold, prefix, fuzzy,
+    dictionary (a Russian word the agreement does not use: evidence of the language, kept
+    as typed), or unknown (then ``word`` is the input and ``lang`` None)."""
 
     typed: str
     word: str
@@ -59,11 +62,13 @@ class WordMatch:
         return self.lang is not None
 
 
-def max_edits(word: str, lang: str = "kk") -> int:
+def max_edits(word: str, lang: str = "kk", keyboard: bool = False) -> int:
     """Russian inflects into many forms the agreement never uses (положена, признании): one
-    edit would already take them for another word, so Russian allows fewer."""
-    if lang == "ru":
-        return 0 if len(word) < 5 else 1 if len(word) < 10 else 2
+    edit would already take them for another word, so Russian allows fewer. So does Kazakh
+    typed on a Kazakh ``keyboard``: its letters are as meant, and a word the agreement does
+    not use (кетсе, жалтарып) lies an edit or two from one it does (келсе, қайтарып)."""
+    if lang == "ru" or keyboard:
+        return 0 if len(word) < 6 - (lang == "ru") else 1 if len(word) < 10 else 2
     return 0 if len(word) < 5 else 1 if len(word) < 8 else 2
 
 
@@ -175,15 +180,23 @@ class Lexicon:
             return True
         return lang == "ru" and not KAZAKH_LETTERS & set(word) and russian_stem(word) in self._ru_stems
 
-    def _kazakh(self, key: str, typed: str, shortest: int = MIN_STEM) -> tuple[str, str] | None:
+    def _kazakh(self, key: str, typed: str, shortest: int = MIN_STEM, keyboard: bool = False) -> tuple[str, str] | None:
         if key in self._kk_folded:
             return self._kk_folded[key], "fold"
+        aligned = len(typed) == len(key)  # no ъ/ь dropped by folding
         for n in range(min(len(key), 12), shortest - 1, -1):
             stem = self._kk_prefixes.get(key[:n])
-            if stem is not None:
-                # an ending typed with Kazakh letters is kept; a folded one is harmonised
-                own = len(typed) == len(key) and bool(KAZAKH_LETTERS & set(typed[n:]))
-                return stem + (typed[n:] if own else _harmonise(stem, key[n:])), "prefix"
+            if stem is None:
+                continue
+            if keyboard and aligned:
+                # a Kazakh keyboard: the ending is as typed (-сын is not -сың); letters are
+                # restored only from a beginning long enough not to be another word's
+                if stem != typed[:n] and n < RUSSIAN_CONTEXT_STEM:
+                    continue
+                return stem + typed[n:], "prefix"
+            # an ending typed with Kazakh letters is kept; a folded one is harmonised
+            own = aligned and bool(KAZAKH_LETTERS & set(typed[n:]))
+            return stem + (typed[n:] if own else _harmonise(stem, key[n:])), "prefix"
         return None
 
     def _shared_kazakh(self, key: str) -> int:
@@ -203,16 +216,18 @@ class Lexicon:
                 return known, word[:n]
         return None
 
-    def _nearest(self, key: str, lang: str) -> tuple[str, int] | None:
-        limit = max_edits(key, lang)
+    def _nearest(self, key: str, lang: str, keyboard: bool = False) -> tuple[str, int] | None:
+        limit = max_edits(key, lang, keyboard)
         if not limit:
             return None
         found = process.extractOne(key, self._choices[lang], scorer=Levenshtein.distance, score_cutoff=limit)
         return (found[0], int(found[1])) if found else None
 
-    def match(self, typed: str, latin: bool = False, prefer: str | None = None) -> WordMatch:
+    def match(self, typed: str, latin: bool = False, prefer: str | None = None, restore: bool = True) -> WordMatch:
         """The known word ``typed`` stands for; ``latin``: typed in Latin script (Kazakh);
-        ``prefer``: the language that wins when both match equally well."""
+        ``prefer``: the language that wins when both match equally well; ``restore``: False
+        when the question shows a Kazakh keyboard (Kazakh letters elsewhere), so that its
+        words are taken nearer to how they are typed."""
         low = typed.lower().replace("ё", "е")
         if not latin:
             order = (prefer, *LANGUAGES) if prefer in LANGUAGES else LANGUAGES
@@ -223,7 +238,8 @@ class Lexicon:
         keys = latin_keys(low) if latin else [fold(low)]
         # in a Russian question, a shared 4-letter beginning (контактного ~ контрабанда) is chance
         shortest = RUSSIAN_CONTEXT_STEM if prefer == "ru" and not KAZAKH_LETTERS & set(low) else MIN_STEM
-        found = [f for key in keys if (f := self._kazakh(key, low, shortest))]
+        keyboard = not restore and not latin
+        found = [f for key in keys if (f := self._kazakh(key, low, shortest, keyboard))]
         kk_counts = self.counts.get("kk", Counter())
         if found:  # a whole known word before a known beginning; then the commoner word
             word, how = min(found, key=lambda f: (f[1] != "fold", -kk_counts[f[0]]))
@@ -233,17 +249,24 @@ class Lexicon:
         russian = None if latin else self._russian_inside(low)
         if russian is not None:  # "расходтарын", "запросқа": a Russian word, Kazakh endings
             return WordMatch(typed, russian[0], "ru", "prefix")
+        # a word of the Russian dictionary is no typo: Russian, as typed (in a Kazakh question
+        # it may still be a mistyped Kazakh word)
+        russian_word = not latin and not KAZAKH_LETTERS & set(low) and is_russian_word(low)
+        if russian_word and prefer != "kk":
+            return WordMatch(typed, low, "ru", "dictionary")
         # typos: the nearest known word, Kazakh by its folded key, Russian as typed
         candidates = []
         for key in keys:
-            kk = self._nearest(key, "kk")
+            kk = self._nearest(key, "kk", keyboard)
             if kk:
                 candidates.append((kk[1], prefer != "kk", self._kk_folded[kk[0]], "kk"))
-        if not latin and not KAZAKH_LETTERS & set(low):
+        if not latin and not KAZAKH_LETTERS & set(low) and not russian_word:
             ru = self._nearest(low, "ru")
             if ru:
                 candidates.append((ru[1], prefer != "ru", ru[0], "ru"))
         if candidates:
             _, _, word, lang = min(candidates)
             return WordMatch(typed, word, lang, "fuzzy")
+        if russian_word:
+            return WordMatch(typed, low, "ru", "dictionary")
         return WordMatch(typed, typed, None, "unknown")
