@@ -7,7 +7,6 @@ from haystack.components.joiners import DocumentJoiner
 from haystack.components.routers import MetadataRouter
 from haystack.components.writers import DocumentWriter
 from haystack.document_stores.types import DuplicatePolicy
-from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersDocumentEmbedder
 from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 
 from indexing.components import LexicalDocumentEmbedder
@@ -18,6 +17,10 @@ def build_indexing_pipeline(model: str, prompts: ModelPrompts, store: QdrantDocu
     """Clause text is embedded as a passage (with its title / lead-in as context); the
     questions written for clauses as queries, since e5 compares question with question
     best under the ``query: `` prompt."""
+    # sentence-transformers brings torch (seconds to import): only a build pays for it, not
+    # whatever imports this module (the doctest collection of the fast tests does)
+    from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersDocumentEmbedder
+
     pipeline = Pipeline()
     pipeline.add_component(
         "router",

@@ -8,15 +8,20 @@ import json
 import pytest
 from haystack import Document
 
+from indexing.documents import agreement_documents
 from treatyqa.abstention import (
     Abstention,
     AbstentionFeatures,
     LanguageRule,
     Vocabulary,
     offtopic_gap,
+    question_features,
 )
 from treatyqa.answering import MESSAGES
 from treatyqa.api import CALIBRATION_FILE, load_calibration
+from treatyqa.corpus import load_agreement
+from treatyqa.language import Detection
+from treatyqa.normalization import NormalizedQuery
 
 
 def doc(level: str, score: float, content: str = "x", lang: str = "ru") -> Document:
@@ -60,6 +65,48 @@ def test_rule_abstains_above_zero_and_never_without_dense_evidence():
     assert not rule.abstain(AbstentionFeatures(0.0, 0.2), "ru")  # 0.8 - 1 < 0
     assert rule.abstain(AbstentionFeatures(0.02, 0.0), "kk")  # no kk rule: the ru one applies
     assert not rule.abstain(None, "ru")
+
+
+def test_uncalibrated_rule_abstains_when_out_of_scope_questions_are_nearer():
+    rule = Abstention()
+    assert rule.abstain(AbstentionFeatures(0.01, 0.0), "kk")
+    assert not rule.abstain(AbstentionFeatures(-0.01, 1.0), "ru")  # unknown words alone do not decide
+    assert LanguageRule(2.0, 3.0, -1.0).score(AbstentionFeatures(0.5, 0.25)) == pytest.approx(0.75)
+
+
+def test_rules_round_trip_through_their_dict():
+    data = {"rules": {"kk": {"offtopic_gap": 30.0, "unknown_share": 2.5, "bias": -0.8},
+                      "ru": {"offtopic_gap": 25.0, "unknown_share": 3.0, "bias": -1.1}}}
+    rule = Abstention.from_dict(data)
+    assert rule.rule("kk") == LanguageRule(30.0, 2.5, -0.8) and rule.rule("en") == LanguageRule(25.0, 3.0, -1.1)
+    assert Abstention.from_dict({}) == Abstention()
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> Vocabulary:
+    return Vocabulary.from_documents(agreement_documents(load_agreement()))
+
+
+def read_as(text: str, lang: str, mixed: bool = False) -> NormalizedQuery:
+    return NormalizedQuery(text, text, Detection(lang, "words", {}, mixed), ())
+
+
+def test_features_of_a_question_as_it_was_read(vocabulary):
+    agreement_words = read_as("Стороны несут расходы", "ru")
+    assert question_features(agreement_words, 0.02, vocabulary) == AbstentionFeatures(0.02, 0.0)
+    salary = question_features(read_as("Какой оклад у инспектора?", "ru"), -0.1, vocabulary)
+    assert salary.offtopic_gap == -0.1 and salary.unknown_share == 1.0
+    assert question_features(agreement_words, None, vocabulary) is None  # lexical-only: nothing to judge by
+
+
+def test_a_third_language_is_judged_by_the_gap_alone(vocabulary):
+    assert question_features(read_as("Who pays the salary?", "en"), 0.03, vocabulary) == AbstentionFeatures(0.03, 0.0)
+
+
+def test_a_mixed_question_knows_a_word_known_in_either_language(vocabulary):
+    # шығыстар is the agreement's Kazakh for расходы; read as Russian only it is unknown
+    assert question_features(read_as("шығыстар расходы", "ru"), 0.0, vocabulary).unknown_share == 0.5
+    assert question_features(read_as("шығыстар расходы", "ru", mixed=True), 0.0, vocabulary).unknown_share == 0.0
 
 
 def test_calibration_file_holds_a_rule_per_language():

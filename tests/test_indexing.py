@@ -11,7 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersTextEmbedder
 from haystack_integrations.components.retrievers.qdrant import QdrantEmbeddingRetriever
 
 from indexing.build import build_index, find_index, plan_index
@@ -97,6 +96,9 @@ def test_incomplete_collection_is_never_served(tmp_path):
 
 
 def test_dense_query_finds_the_clause_and_its_counterpart(built_data_dir):
+    # torch comes with it: imported here so that collecting the fast tests does not pay for it
+    from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersTextEmbedder
+
     settings = Settings.from_env(data_dir=built_data_dir)
     name = find_index(settings, plan_index(settings))
     store = make_document_store(settings, name)

@@ -190,6 +190,7 @@ def _run(args: list[str], corpus: Path, data: Path) -> subprocess.CompletedProce
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
 
 
+@pytest.mark.slow  # starts app.py or python -m indexing: a few seconds each
 @pytest.mark.parametrize("command", [["app.py"], ["-m", "indexing"]], ids=["app", "indexing"])
 def test_broken_corpus_exits_2_naming_file_and_article(broken_corpus, tmp_path, command):
     result = _run(command, broken_corpus, tmp_path / "data")
@@ -198,6 +199,7 @@ def test_broken_corpus_exits_2_naming_file_and_article(broken_corpus, tmp_path, 
     assert f"{broken_corpus / 'kk.txt'}, article 8: article number appears twice" in result.stderr
 
 
+@pytest.mark.slow  # starts app.py or python -m indexing: a few seconds each
 @pytest.mark.parametrize("command", [["app.py"], ["-m", "indexing"]], ids=["app", "indexing"])
 def test_manifest_entry_without_status_is_a_plain_error(tmp_path, command):
     folder = tmp_path / "corpus"

@@ -72,6 +72,7 @@ def test_the_store_is_not_opened_from_an_unsafe_folder(tmp_path):
         open_client(Settings(data_dir=data))
 
 
+@pytest.mark.slow  # starts app.py or python -m indexing: a few seconds each
 @pytest.mark.parametrize(("command", "code"), [(["app.py"], 2), (["-m", "indexing"], 1)], ids=["app", "indexing"])
 def test_start_up_refuses_an_unsafe_folder_in_one_message(tmp_path, command, code):
     data = _folder(tmp_path, 0o777)

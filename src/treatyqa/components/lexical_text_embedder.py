@@ -15,8 +15,9 @@ from treatyqa.lexical import query_vector
 class LexicalTextEmbedder:
     """Turns a question into a sparse vector whose dot product with a document is BM25.
 
-    >>> LexicalTextEmbedder().run("Шығыстарды кім көтереді?", lang="kk")["sparse_embedding"].values
-    [1.0]
+    >>> embedding = LexicalTextEmbedder().run("Шығыстарды кім көтереді?", lang="kk")["sparse_embedding"]
+    >>> len(embedding.indices), set(embedding.values)  # шығы, ^шығыст, көте, ^көтере; кім is a function word
+    (4, {1.0})
     """
 
     def __init__(self, default_lang: str = "ru"):

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 import treatyqa  # noqa: F401  (offline environment variables before gradio is imported)
-import gradio as gr
 
 from treatyqa.errors import TreatyQAError
 from treatyqa.web.http import internal_error, parse_ask, request_language
@@ -31,6 +30,8 @@ def answer_or_error(answer: Callable[[str, int, str | None], dict[str, Any]], qu
     except Exception:  # noqa: BLE001 - logged here; the client gets one sentence
         logger.exception("answering failed")
         message = internal_error(request_language(question, lang))
+    import gradio as gr  # here, not at the top: importing the chat's helpers should not import gradio
+
     raise gr.Error(message, print_exception=False)
 
 

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 import treatyqa  # noqa: F401  (offline environment variables before gradio is imported)
-import gradio as gr
 import uvicorn
 from fastapi import FastAPI
 
@@ -61,6 +60,8 @@ def build_app(
 ) -> FastAPI:
     """The FastAPI app: ``/api/*`` routes and the Gradio chat mounted at ``/``, behind a
     body size limit and login throttling; Gradio's queue is bounded and its run history off."""
+    import gradio as gr  # here: importing this module for its exit codes or parse_auth should not import gradio
+
     feedback = feedback or FeedbackStore(settings.feedback_path)
     app = create_api(qa, auth=settings.auth)
     blocks = build_blocks(qa, feedback)

@@ -21,10 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import treatyqa  # noqa: F401  (offline environment variables before gradio is imported)
-import gradio as gr
 
 from treatyqa.domain import Agreement, Answer, Citation
 from treatyqa.errors import IndexUnavailable, InvalidQuestion
@@ -52,7 +51,20 @@ from treatyqa.web.render import (
     render_search,
 )
 
+if TYPE_CHECKING:
+    import gradio as gr
+
 logger = logging.getLogger(__name__)
+
+
+def _load_gradio() -> None:
+    """Import gradio as this module's ``gr`` when the chat is built, not when the module is
+    imported: the pure helpers below serve tests and tools that never draw the chat, and
+    importing gradio takes seconds. A module global, not a local name, because Gradio reads
+    handler annotations such as ``request: gr.Request`` in this module's namespace."""
+    global gr
+    import gradio as gr
+
 
 TOP_K = 5
 MAX_HISTORY = 30  # exchanges kept in the browser (the oldest are dropped)
@@ -92,6 +104,7 @@ class Asker(Protocol):
 
 
 def make_theme() -> gr.themes.Base:
+    _load_gradio()
     return gr.themes.Soft(primary_hue="blue", neutral_hue="slate", font=SANS, font_mono=MONO)
 
 
@@ -205,6 +218,7 @@ class BrowseTab:
 
 
 def build_header(agreement: Agreement, ui: str) -> Header:
+    _load_gradio()
     with gr.Row(equal_height=False, elem_id="tq-top"):
         with gr.Column(scale=5, min_width=240):
             html = gr.HTML(render_header(agreement, ui), elem_id="tq-header")
@@ -214,6 +228,7 @@ def build_header(agreement: Agreement, ui: str) -> Header:
 
 
 def build_chat_tab(agreement: Agreement, ui: str) -> ChatTab:
+    _load_gradio()
     with gr.Tab(t("chat_label", ui), id="chat", elem_id="tq-tab-chat") as tab:
         conversation = gr.HTML(render_conversation([], ui, agreement), elem_id="tq-chat", js_on_load=None)
         with gr.Row(equal_height=True, elem_id="tq-ask-row"):
@@ -244,6 +259,7 @@ def build_chat_tab(agreement: Agreement, ui: str) -> ChatTab:
 
 
 def build_browse_tab(agreement: Agreement, ui: str) -> BrowseTab:
+    _load_gradio()
     with gr.Tab(t("browse_heading", ui), id="browse", elem_id="tq-tab-browse") as tab:
         with gr.Row(equal_height=True, elem_id="tq-browse-row"):
             article = gr.Dropdown(
@@ -278,6 +294,7 @@ def build_blocks(
 ) -> gr.Blocks:
     """The chat. ``storage_secret`` encrypts the history in the browser; a fixed one lets
     a history outlive a restart of the app (by default a new one per process)."""
+    _load_gradio()
     agreement = qa.agreement
     ui0 = DEFAULT_UI_LANGUAGE
     numbers = article_numbers(agreement)

@@ -1,0 +1,114 @@
+"""From ranked clauses to an answer (treatyqa.answering) on the real agreement: the
+highlighted sentence or item in both languages, labels, messages. The ranking is given
+by hand, so no model and no index are needed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from haystack import Document
+
+from treatyqa.answering import MESSAGES, build_answer
+from treatyqa.corpus import load_agreement
+from treatyqa.domain import Agreement, Answer, Citation
+from treatyqa.language import Detection
+from treatyqa.normalization import NormalizedQuery
+
+
+@pytest.fixture(scope="module")
+def agreement() -> Agreement:
+    return load_agreement()
+
+
+def read_as(text: str, lang: str) -> NormalizedQuery:
+    return NormalizedQuery(text, text, Detection(lang, "words", {lang: 1.0}, False), ())
+
+
+def ranked(*citations: Citation, score: float | None = 0.5) -> list[Document]:
+    return [
+        Document(content="…", meta={"article": c.article, "paragraph": c.paragraph, "item": c.item}, score=score)
+        for c in citations
+    ]
+
+
+def answer(agreement: Agreement, question: str, lang: str, *citations: Citation, top_k: int = 5,
+           abstained: bool = False) -> Answer:
+    return build_answer(question, read_as(question, lang), ranked(*citations), agreement, top_k, abstained)
+
+
+def test_a_list_item_is_the_highlight_in_both_languages(agreement):
+    hit = answer(agreement, "Нужно ли излагать существо дела?", "ru", Citation(5, 3, 2)).hits[0]
+    assert hit.highlight_text == {"kk": "істің мән-жайын баяндау;", "ru": "изложение существа дела;"}
+    assert hit.highlight == "изложение существа дела;"
+    assert hit.label == "Статья 5, пункт 3"  # the item is a field of the hit, not part of its label
+    assert hit.text["ru"] == agreement["ru"].clause(Citation(5, 3)).text
+
+
+def test_the_sentence_sharing_most_words_is_marked_and_aligned_across_languages(agreement):
+    hit = answer(agreement, "Переводят ли на русский язык?", "ru", Citation(10)).hits[0]
+    assert hit.highlight_text == {
+        "kk": "Басқа тілдер пайдаланылған жағдайда Тараптар орыс тіліне ауызша және жазбаша аударманы қамтамасыз етеді.",
+        "ru": "В случае использования других языков Стороны обеспечивают устный и письменный перевод на русский язык.",
+    }
+
+
+def test_no_shared_word_marks_the_first_sentence(agreement):
+    hit = answer(agreement, "Пицца?", "ru", Citation(10)).hits[0]
+    assert hit.highlight == agreement["ru"].clause(Citation(10)).segments()[0]
+
+
+def test_one_kazakh_sentence_two_russian_ones_are_aligned_by_position(agreement):
+    # 6.3: a full stop is missing in the Kazakh text, so it is one sentence where Russian has two
+    ru_text = agreement["ru"].clause(Citation(6, 3)).text
+    kk_text = agreement["kk"].clause(Citation(6, 3)).text
+    second = "Запрашивающая Сторона соблюдает условия, на которых ей оказывается содействие."
+    hit = answer(agreement, "Какие условия соблюдает запрашивающая Сторона?", "ru", Citation(6, 3)).hits[0]
+    assert hit.highlight == second and hit.highlight_text["kk"] == kk_text
+    kazakh = answer(agreement, "Сұрау салушы Тарап құпиялылықты сақтай ма?", "kk", Citation(6, 3)).hits[0]
+    assert kazakh.highlight == kk_text
+    assert kazakh.highlight_text["ru"] == ru_text  # both Russian sentences, as one span of the text
+
+
+def test_labels_titles_status_and_the_translators_note(agreement):
+    result = answer(agreement, "Көмек көрсету туралы сұрау салуда не көрсетілуі керек?", "kk", Citation(6, 3), Citation(9))
+    first, second = result.hits
+    assert (first.label, second.label) == ("6-бап, 3-тармақ", "9-бап")
+    assert first.title == {"kk": agreement["kk"].title_of(6), "ru": agreement["ru"].title_of(6)}
+    assert first.status == {"kk": "authentic", "ru": "working_translation"}
+    assert first.note is not None and first.note.lang == "ru" and "бас тарту мүмкін бе" in first.note.note
+    assert second.note is None
+
+
+def test_top_k_cuts_the_ranking_and_a_missing_score_is_zero(agreement):
+    docs = ranked(Citation(9), Citation(10), Citation(5, 3), score=None)
+    result = build_answer("q", read_as("Кто платит?", "ru"), docs, agreement, 2, False)
+    assert [h.citation for h in result.hits] == [Citation(9), Citation(10)]
+    assert [h.score for h in result.hits] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_the_message_says_answered_or_abstained_in_the_questions_language(agreement, lang):
+    assert answer(agreement, "x", lang, Citation(9)).message == MESSAGES["answered"][lang]
+    withheld = answer(agreement, "x", lang, Citation(9), abstained=True)
+    assert withheld.abstained and withheld.message == MESSAGES["abstained"][lang] and withheld.hits
+
+
+def test_a_third_language_is_named_and_answered_with_russian_labels(agreement):
+    result = answer(agreement, "Who pays the costs?", "en", Citation(9))
+    assert result.language == "en" and result.hits[0].label == "Статья 9"
+    assert result.message == MESSAGES["other_language"]["ru"].format(lang="en") + " " + MESSAGES["answered"]["ru"]
+
+
+def test_the_answer_as_json_is_what_the_cli_and_the_api_print(agreement):
+    result = answer(agreement, "Что должен содержать запрос?", "ru", Citation(5, 3, 2), Citation(6, 3))
+    data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
+    assert list(data) == ["question", "language", "abstained", "message", "read_as", "hits"]
+    assert data["read_as"]["text"] == "Что должен содержать запрос?" and data["read_as"]["language"] == "ru"
+    item, noted = data["hits"]
+    assert (item["article"], item["paragraph"], item["item"]) == (5, 3, 2)
+    assert item["citation"] == "Статья 5, пункт 3"
+    assert item["citations"] == {"kk": "5-бап, 3-тармақ", "ru": "Статья 5, пункт 3"}
+    assert item["highlights"]["kk"] == "істің мән-жайын баяндау;"
+    assert item["title"] == item["titles"]["ru"] and item["translator_note"] is None
+    assert noted["translator_note"]["lang"] == "ru" and noted["translator_note"]["literal"]
