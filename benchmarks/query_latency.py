@@ -35,7 +35,7 @@ def main() -> int:
 
     build_index(Settings.from_env())  # keep a first-run build out of the start-up figure
     started = time.perf_counter()
-    qa = TreatyQA(build_if_missing=False)
+    qa = TreatyQA()
     startup = time.perf_counter() - started
     questions = [q.question for q in load_gold(default_gold_paths("all"))]
     for text in questions[:10]:

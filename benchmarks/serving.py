@@ -40,7 +40,7 @@ WORKER = textwrap.dedent(
     import json, sys, time
     from treatyqa.api import TreatyQA
     from treatyqa.retrieval import pipeline_inputs
-    qa = TreatyQA(build_if_missing=False)
+    qa = TreatyQA()
     pipeline = qa._pipelines["hybrid"]
     names = set(pipeline.graph.nodes)
     def components(text, lang):  # each component on its own, outside the pipeline

@@ -426,9 +426,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     show_bar = args.progress == "bar" or (args.progress == "auto" and sys.stderr.isatty())
     try:
-        from treatyqa import TreatyQA
+        from treatyqa.entry import open_qa
 
-        with TreatyQA(progress=logger.info) as qa:
+        with open_qa(progress=logger.info) as qa:
             runs = [
                 run_system(qa, gold, mode, args.k, lang_hint=args.lang_from_gold, show_progress=show_bar)
                 for mode in args.systems

@@ -25,6 +25,7 @@ from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 from treatyqa import offline as _offline  # noqa: F401
 from treatyqa.abstention import Abstention, Vocabulary, question_features
 from treatyqa.answering import build_answer
+from treatyqa.catalog import index_status, plan_index, serving_snapshot
 from treatyqa.components.clause_fusion import MODES
 from treatyqa.corpus import load_agreement
 from treatyqa.domain import LANGUAGES, Answer
@@ -37,7 +38,7 @@ from treatyqa.normalization import NormalizedQuery
 from treatyqa.retrieval import build_retrieval_pipeline, embedding_dim, pipeline_inputs
 from treatyqa.settings import Settings
 from treatyqa.snapshot import IndexSnapshot, export_snapshot, find_snapshot, load_snapshot, snapshots_root
-from treatyqa.store import connect_store, dimension_mismatch, inspect_local, make_document_store
+from treatyqa.store import connect_store, dimension_mismatch, make_document_store
 from treatyqa.validation import validate_question
 
 logger = logging.getLogger(__name__)
@@ -87,8 +88,8 @@ def _closed_index() -> IndexUnavailable:
 class TreatyQA:
     """Ask the agreement a question in Kazakh or Russian; get cited clauses in both languages.
 
-    ``build_if_missing`` builds the model cache and the index on first use (as the app and
-    the CLI do); with ``False`` a missing or stale index raises :class:`IndexUnavailable`.
+    It opens the index that is there: a missing or stale one raises :class:`IndexUnavailable`
+    (:func:`treatyqa.entry.open_qa` builds one first, as the app and the CLI do).
     ``preload_language=False`` leaves lingua's models (about a second) to the first question
     whose letters do not settle its language.
     """
@@ -97,14 +98,11 @@ class TreatyQA:
         self,
         settings: Settings | None = None,
         *,
-        build_if_missing: bool = True,
         progress: Callable[[str], None] | None = None,
         abstention: Abstention | None = None,
         weights: dict[str, float] | None = None,
         preload_language: bool = True,
     ):
-        from indexing.build import build_index, index_status, plan_index  # its model loads only for a build
-
         started = time.perf_counter()
         self.settings = settings or Settings.from_env()
         self.agreement = load_agreement()
@@ -116,16 +114,11 @@ class TreatyQA:
         self._identity, self._expected = plan.identity, plan.expected
         # the embedded default serves a lock-free snapshot of the index (treatyqa.snapshot);
         # a Qdrant server is searched through qdrant-haystack as it is
-        # a damaged store is named and repaired (or refused) first, even with an intact snapshot
-        usable = not self.settings.qdrant_url and inspect_local(self.settings) is None
-        snapshot = find_snapshot(self._snapshots, plan.identity, plan.expected) if usable else None
+        snapshot = serving_snapshot(self.settings, plan)
         if snapshot is None:
-            if build_if_missing:
-                collection = build_index(self.settings, progress=say).collection
-            else:
-                collection, others = index_status(self.settings, plan)
-                if collection is None:
-                    raise _missing_index(others)
+            collection, others = index_status(self.settings, plan)
+            if collection is None:
+                raise _missing_index(others)
             if not self.settings.qdrant_url:  # a build exports one; an older index gets one now
                 snapshot = find_snapshot(self._snapshots, plan.identity, plan.expected) or export_snapshot(
                     self.settings, collection

@@ -68,10 +68,10 @@ def main(argv: list[str] | None = None) -> int:
 
         serve(http=args.http, port=args.port)
         return 0
-    from treatyqa.api import TreatyQA
+    from treatyqa.entry import open_qa
 
     try:
-        with TreatyQA(progress=lambda msg: print(msg, file=sys.stderr) if args.verbose else None, preload_language=False) as qa:
+        with open_qa(progress=lambda msg: print(msg, file=sys.stderr) if args.verbose else None, preload_language=False) as qa:
             answer = qa.ask(args.question, top_k=args.top_k, lang=args.lang)
     except (TreatyQAError, CorpusError) as exc:
         lang = args.lang or "ru"

@@ -125,9 +125,9 @@ class Service:
         with self._lock:
             if self._qa is None:
                 if self._factory is None:
-                    from treatyqa.api import TreatyQA
+                    from treatyqa.entry import open_qa
 
-                    self._factory = TreatyQA
+                    self._factory = open_qa
                 # stdout carries the protocol: whatever building the index prints goes to stderr
                 with contextlib.redirect_stdout(sys.stderr):
                     self._qa = self._factory()

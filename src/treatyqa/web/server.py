@@ -154,10 +154,10 @@ def serve(
 ) -> int:
     """Load (or build) the index, then serve until interrupted; the exit code says why it stopped.
 
-    ``make_qa(settings=..., progress=...)`` defaults to :class:`treatyqa.TreatyQA`.
+    ``make_qa(settings=..., progress=...)`` defaults to :func:`treatyqa.entry.open_qa`.
     """
     if make_qa is None:
-        from treatyqa import TreatyQA as make_qa
+        from treatyqa.entry import open_qa as make_qa
 
     say(f"Starting TreatyQA (data: {settings.data_dir}, model cache: {settings.cache_dir}).")
     try:
