@@ -15,12 +15,13 @@ import sys
 import time
 
 from treatyqa import offline as _offline  # noqa: F401
+from treatyqa.domain import MODES
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "lexical"])
+    parser.add_argument("--mode", default="hybrid", choices=MODES)
     args = parser.parse_args()
 
     started = time.perf_counter()

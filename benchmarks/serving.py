@@ -67,6 +67,7 @@ WORKER = textwrap.dedent(
         t = time.perf_counter()
         answer = qa.ask(text)
         total = (time.perf_counter() - t) * 1000
+        # the baseline revision runs this worker too: only names both trees have (no answer_language)
         lang = answer.language if answer.language in ("kk", "ru") else "ru"
         print(json.dumps({"total": total, "top": answer.hits[0].label if answer.hits else None,
                           "components": components(text, lang)}), flush=True)

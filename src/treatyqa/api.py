@@ -26,9 +26,8 @@ from treatyqa import offline as _offline  # noqa: F401
 from treatyqa.abstention import Abstention, Vocabulary, question_features
 from treatyqa.answering import build_answer
 from treatyqa.catalog import index_status, plan_index, serving_snapshot
-from treatyqa.components.clause_fusion import MODES
 from treatyqa.corpus import load_agreement
-from treatyqa.domain import LANGUAGES, Answer
+from treatyqa.domain import LANGUAGES, MODES, Answer, check_mode
 from treatyqa.embedding.model import resolve_model
 from treatyqa.embedding.prompts import model_prompts
 from treatyqa.errors import IndexUnavailable, InvalidQuestion
@@ -39,7 +38,7 @@ from treatyqa.retrieval import build_retrieval_pipeline, embedding_dim, pipeline
 from treatyqa.settings import Settings
 from treatyqa.snapshot import IndexSnapshot, export_snapshot, find_snapshot, load_snapshot, snapshots_root
 from treatyqa.store import connect_store, dimension_mismatch, make_document_store
-from treatyqa.validation import validate_question
+from treatyqa.validation import validate_question, validate_top_k
 
 logger = logging.getLogger(__name__)
 
@@ -188,14 +187,8 @@ class TreatyQA:
 
     def ask(self, question: str, top_k: int = 5, lang: str | None = None, mode: str = "hybrid") -> Answer:
         """Rank the agreement's clauses for ``question``; ``lang`` overrides detection."""
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        if not isinstance(top_k, int) or not 1 <= top_k <= 50:
-            raise InvalidQuestion(
-                "top_k must be a whole number from 1 to 50.",
-                "top_k 1-ден 50-ге дейінгі бүтін сан болуы керек.",
-                "top_k должен быть целым числом от 1 до 50.",
-            )
+        check_mode(mode)
+        validate_top_k(top_k)
         text = validate_question(question, self.settings.max_question_chars)
         if lang is not None and lang not in LANGUAGES:
             raise InvalidQuestion(

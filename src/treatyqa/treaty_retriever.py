@@ -10,7 +10,7 @@ from typing import Any
 
 from haystack import Document, component, default_from_dict, default_to_dict
 
-from treatyqa.components.clause_fusion import MODES
+from treatyqa.domain import MAX_TOP_K, MIN_TOP_K, answer_language, check_mode, is_top_k
 from treatyqa.settings import Settings
 
 
@@ -46,10 +46,9 @@ class TreatyRetriever:
     """
 
     def __init__(self, top_k: int = 5, mode: str = "hybrid", data_dir: str | None = None, qdrant_url: str | None = None):
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        if not 1 <= top_k <= 50:
-            raise ValueError(f"top_k must be from 1 to 50, not {top_k}")
+        check_mode(mode)
+        if not is_top_k(top_k):
+            raise ValueError(f"top_k must be from {MIN_TOP_K} to {MAX_TOP_K}, not {top_k!r}")
         self.top_k = top_k
         self.mode = mode
         self.data_dir = data_dir
@@ -67,7 +66,7 @@ class TreatyRetriever:
         self.warm_up()
         answer = self._qa.ask(query, top_k=top_k or self.top_k, lang=lang, mode=self.mode)
         result = answer.to_dict()
-        ask_lang = answer.language if answer.language in ("kk", "ru") else "ru"
+        ask_lang = answer_language(answer.language)
         documents = [
             Document(
                 id=f"clause:{hit['article']}.{hit['paragraph'] or ''}",
