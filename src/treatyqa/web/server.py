@@ -28,6 +28,7 @@ from treatyqa.settings import Settings
 from treatyqa.web.feedback import FeedbackStore
 from treatyqa.web.http import create_api
 from treatyqa.web.limits import MAX_BODY_BYTES, BodyLimit, LoginThrottle
+from treatyqa.web.login import Login
 from treatyqa.web.ui import CSS, HEAD, build_blocks, make_theme
 
 logger = logging.getLogger(__name__)
@@ -47,21 +48,13 @@ EXIT_LOCKED = 3
 EXIT_PORT = 4
 
 
-def parse_auth(auth: str | None) -> tuple[str, str] | None:
-    if not auth:
-        return None
-    user, sep, password = auth.partition(":")
-    if not sep or not user:
-        raise ValueError("TREATYQA_AUTH must be user:password")
-    return user, password
-
-
 def build_app(
     qa: Any, settings: Settings, feedback: FeedbackStore | None = None, max_body_bytes: int = MAX_BODY_BYTES
 ) -> FastAPI:
     """The FastAPI app: ``/api/*`` routes and the Gradio chat mounted at ``/``, behind a
     body size limit and login throttling; Gradio's queue is bounded and its run history off."""
     feedback = feedback or FeedbackStore(settings.feedback_path)
+    login = Login.parse(settings.auth)
     app = create_api(qa, auth=settings.auth)
     blocks = build_blocks(qa, feedback)
     blocks.queue(default_concurrency_limit=8, max_size=QUEUE_SIZE)
@@ -72,7 +65,7 @@ def build_app(
         app,
         blocks,
         path="",
-        auth=parse_auth(settings.auth),
+        auth=None if login is None else (login.user, login.password),
         auth_message="TreatyQA",
         footer_links=["api"],
         theme=make_theme(),
@@ -161,7 +154,7 @@ def serve(
 
     say(f"Starting TreatyQA (data: {settings.data_dir}, model cache: {settings.cache_dir}).")
     try:
-        parse_auth(settings.auth)
+        Login.parse(settings.auth)
     except ValueError as exc:
         say(str(exc))
         return EXIT_UNAVAILABLE
