@@ -1,5 +1,7 @@
 """The Python API that the CLI, the HTTP endpoint, the web chat and the evaluation share.
 
+It opens the index that ``python -m indexing`` (or :func:`treatyqa.entry.open_qa`) built:
+
 >>> from treatyqa import TreatyQA
 >>> with TreatyQA() as qa:
 ...     answer = qa.ask("Что должен содержать запрос о содействии?", top_k=3)
