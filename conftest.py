@@ -78,6 +78,6 @@ def qa(qa_settings: Settings):
     """The real TreatyQA over the real index; shared by the tests that only ask."""
     from treatyqa.api import TreatyQA
 
-    instance = TreatyQA(qa_settings, build_if_missing=False)
+    instance = TreatyQA(qa_settings)
     yield instance
     instance.close()

@@ -15,12 +15,13 @@ import sys
 import time
 
 from treatyqa import offline as _offline  # noqa: F401
+from treatyqa.domain import MODES
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "lexical"])
+    parser.add_argument("--mode", default="hybrid", choices=MODES)
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -35,7 +36,7 @@ def main() -> int:
 
     build_index(Settings.from_env())  # keep a first-run build out of the start-up figure
     started = time.perf_counter()
-    qa = TreatyQA(build_if_missing=False)
+    qa = TreatyQA()
     startup = time.perf_counter() - started
     questions = [q.question for q in load_gold(default_gold_paths("all"))]
     for text in questions[:10]:

@@ -40,7 +40,7 @@ WORKER = textwrap.dedent(
     import json, sys, time
     from treatyqa.api import TreatyQA
     from treatyqa.retrieval import pipeline_inputs
-    qa = TreatyQA(build_if_missing=False)
+    qa = TreatyQA()
     pipeline = qa._pipelines["hybrid"]
     names = set(pipeline.graph.nodes)
     def components(text, lang):  # each component on its own, outside the pipeline
@@ -67,6 +67,7 @@ WORKER = textwrap.dedent(
         t = time.perf_counter()
         answer = qa.ask(text)
         total = (time.perf_counter() - t) * 1000
+        # the baseline revision runs this worker too: only names both trees have (no answer_language)
         lang = answer.language if answer.language in ("kk", "ru") else "ru"
         print(json.dumps({"total": total, "top": answer.hits[0].label if answer.hits else None,
                           "components": components(text, lang)}), flush=True)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from treatyqa import offline as _offline  # noqa: F401  (before haystack, transformers, matplotlib)
+from treatyqa.domain import MAX_TOP_K, MIN_TOP_K, MODES, is_top_k
 
 from eval.breakdown import breakdown
 from eval.gold import GoldFileError, GoldQuestion, default_gold_paths, load_gold
@@ -51,8 +52,8 @@ from eval.stats import SEED, Bootstrap, fmt_p, paired_tests
 
 logger = logging.getLogger("eval.run")
 
-SYSTEMS = {"hybrid": "full pipeline", "dense": "dense retrieval only", "lexical": "lexical retrieval only"}
-MAX_TOP_K = 50  # TreatyQA.ask accepts top_k 1..50
+_DESCRIPTIONS = {"hybrid": "full pipeline", "dense": "dense retrieval only", "lexical": "lexical retrieval only"}
+SYSTEMS = {mode: _DESCRIPTIONS[mode] for mode in MODES}  # one system per search mode of the API
 CURVE_K = 10
 WARM_UP = {"kk": "Сұрау салуда не көрсетіледі?", "ru": "Что указывается в запросе?"}
 
@@ -112,9 +113,9 @@ def abstention_record(qa, answer) -> dict[str, float] | None:
     features = answer.abstention_features
     if features is None:
         return None
-    from treatyqa.domain import LANGUAGES
+    from treatyqa.domain import answer_language
 
-    rule = qa.abstention.rule(answer.language if answer.language in LANGUAGES else "ru")
+    rule = qa.abstention.rule(answer_language(answer.language))
     return {"offtopic_gap": features.offtopic_gap, "unknown_share": features.unknown_share, "score": rule.score(features)}
 
 
@@ -335,8 +336,8 @@ def _k(value: str) -> int:
         k = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if not 1 <= k <= MAX_TOP_K:
-        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_TOP_K}, got {k}")
+    if not is_top_k(k):
+        raise argparse.ArgumentTypeError(f"must be from {MIN_TOP_K} to {MAX_TOP_K}, got {k}")
     return k
 
 
@@ -426,9 +427,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     show_bar = args.progress == "bar" or (args.progress == "auto" and sys.stderr.isatty())
     try:
-        from treatyqa import TreatyQA
+        from treatyqa.entry import open_qa
 
-        with TreatyQA(progress=logger.info) as qa:
+        with open_qa(progress=logger.info) as qa:
             runs = [
                 run_system(qa, gold, mode, args.k, lang_hint=args.lang_from_gold, show_progress=show_bar)
                 for mode in args.systems

@@ -5,7 +5,7 @@
 
 Each dev question is retrieved once (dense and lexical candidates, as the hybrid pipeline
 sees them); every setting is then scored offline with the same fusion code the API runs.
-The abstention rule is fitted on the questions stored in the index (indexing/data: written
+The abstention rule is fitted on the questions stored in the index (src/treatyqa/data: written
 for a clause, or out of scope), each held out from its own neighbours, and its threshold
 is placed on the dev questions. The test split is never read here.
 """
@@ -91,7 +91,7 @@ def anchor_features(qa):
     """(language, unanswerable, features) for every question the index holds, each scored
     as if it were new: its own document is dropped from its neighbours and its own stems
     from the vocabulary. These are the training examples of the abstention rule."""
-    from indexing.documents import out_of_scope_documents, question_documents
+    from treatyqa.documents import out_of_scope_documents, question_documents
     from treatyqa.abstention import AbstentionFeatures, offtopic_gap
     from treatyqa.retrieval import pipeline_inputs
 
@@ -163,10 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
-    from treatyqa.api import CALIBRATION_FILE, TreatyQA
+    from treatyqa.api import CALIBRATION_FILE
+    from treatyqa.entry import open_qa
 
     gold = load_gold(default_gold_paths("dev"), require_answer=True)
-    with TreatyQA() as qa:
+    with open_qa() as qa:
         clauses = list(qa.agreement.citations())
         rows = collect(qa, gold)
         anchors = anchor_features(qa)

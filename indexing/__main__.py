@@ -11,7 +11,7 @@ import argparse
 import logging
 import sys
 
-import treatyqa  # noqa: F401  (offline settings before any ML import)
+from treatyqa import offline as _offline  # noqa: F401  (imports treatyqa first: offline settings before any ML import)
 from treatyqa.errors import TreatyQAError
 from treatyqa.parser import CorpusError
 from treatyqa.settings import Settings

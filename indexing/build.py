@@ -21,23 +21,18 @@ from dataclasses import dataclass, field
 
 from haystack import Document
 
-from indexing.documents import all_documents, data_hash
-from treatyqa.corpus import corpus_dir, load_agreement
-from treatyqa.domain import Agreement
+from treatyqa.catalog import IndexPlan, index_status, plan_index
 from treatyqa.embedding.model import dimension_of, resolve_model
 from treatyqa.embedding.prompts import model_prompts
 from treatyqa.errors import DiskFull, IndexDamaged, IndexUnavailable
 from treatyqa.settings import Settings
 from treatyqa.snapshot import export_snapshot
 from treatyqa.store import (
-    corpus_slot,
-    find_complete,
     folder_lock,
     inspect_local,
     remove_orphan_folders,
     set_aside,
     slot_of,
-    index_identity,
     list_collections,
     new_collection_name,
     connect_store,
@@ -52,17 +47,6 @@ Progress = Callable[[str], None]
 
 COMPLETE = "treatyqa_complete"  # collection metadata: the document count of a finished build
 PARTIAL_GRACE_S = 3600  # on a shared server, another corpus's build may still be running
-
-
-@dataclass(frozen=True)
-class IndexPlan:
-    identity: str
-    documents: list[Document]
-    slot: str = "c0"
-
-    @property
-    def expected(self) -> int:
-        return len(self.documents)
 
 
 @dataclass
@@ -87,32 +71,8 @@ class BuildReport:
         return "\n".join(lines)
 
 
-def plan_index(settings: Settings, agreement: Agreement | None = None) -> IndexPlan:
-    agreement = agreement or load_agreement()
-    slot = corpus_slot(corpus_dir())
-    identity = index_identity(agreement.corpus_hash + data_hash(), settings.model, slot)
-    return IndexPlan(identity, all_documents(agreement), slot)
-
-
 def _counts(docs: list[Document]) -> dict[str, int]:
     return dict(Counter(f"{d.meta['lang']}/{d.meta['level']}" for d in docs))
-
-
-def index_status(settings: Settings, plan: IndexPlan) -> tuple[str | None, list[str]]:
-    """The complete collection for this plan (or None), and the names of all others."""
-    client = open_client(settings)
-    try:
-        collections = list_collections(client)
-    finally:
-        client.close()
-    found = find_complete(collections, plan.identity, plan.expected)
-    name = found.name if found else None
-    return name, [c.name for c in collections if c.name != name]
-
-
-def find_index(settings: Settings, plan: IndexPlan) -> str | None:
-    """The name of a complete collection for this plan, or None."""
-    return index_status(settings, plan)[0]
 
 
 def repair(settings: Settings, say: Progress) -> bool:

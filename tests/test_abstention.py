@@ -8,7 +8,7 @@ import json
 import pytest
 from haystack import Document
 
-from indexing.documents import agreement_documents
+from treatyqa.documents import agreement_documents
 from treatyqa.abstention import (
     Abstention,
     AbstentionFeatures,

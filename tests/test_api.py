@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from haystack import Pipeline
 
-from treatyqa.components import ClauseFusion, LexicalTextEmbedder, TreatyRetriever
+from treatyqa.components import ClauseFusion, LexicalTextEmbedder
+from treatyqa.treaty_retriever import TreatyRetriever
 from treatyqa.domain import Citation
 from treatyqa.errors import IndexUnavailable, InvalidQuestion
 from treatyqa.language import detect_language
@@ -118,7 +119,7 @@ def test_missing_index_is_a_clear_error(tmp_path):
     from treatyqa.api import TreatyQA
 
     with pytest.raises(IndexUnavailable, match="python -m indexing"):
-        TreatyQA(Settings.from_env(data_dir=tmp_path / "empty"), build_if_missing=False)
+        TreatyQA(Settings.from_env(data_dir=tmp_path / "empty"))
 
 
 @pytest.mark.slow
@@ -171,7 +172,7 @@ def test_treaty_retriever_in_a_pipeline(data_copy):
     retriever = TreatyRetriever(top_k=3, data_dir=str(data_copy))
     pipeline = Pipeline()
     pipeline.add_component("treaty", retriever)
-    again = Pipeline.loads(pipeline.dumps(), allowed_modules=["treatyqa.components.treaty_retriever"])
+    again = Pipeline.loads(pipeline.dumps(), allowed_modules=["treatyqa.treaty_retriever"])
     assert again.get_component("treaty").to_dict() == retriever.to_dict()
     try:
         result = pipeline.run({"treaty": {"query": KK_Q}})["treaty"]
@@ -197,4 +198,4 @@ def test_stale_index_is_named_stale(data_copy, tmp_path, monkeypatch):
     ru.write_text(ru.read_text(encoding="utf-8").replace("самостоятельно несут", "сами несут"), encoding="utf-8")
     monkeypatch.setenv("TREATYQA_CORPUS_DIR", str(corpus))
     with pytest.raises(IndexUnavailable, match="stale"):
-        TreatyQA(Settings.from_env(data_dir=data_copy), build_if_missing=False)
+        TreatyQA(Settings.from_env(data_dir=data_copy))

@@ -1,4 +1,4 @@
-"""The documents an index is built from (indexing/documents.py), from the real agreement
+"""The documents an index is built from (treatyqa/documents.py), from the real agreement
 and the real question files, and the data hash that makes an index stale."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from indexing.documents import (
+from treatyqa.documents import (
     QuestionFileError,
     agreement_documents,
     all_documents,

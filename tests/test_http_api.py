@@ -103,7 +103,7 @@ def test_closed_index_is_503_in_the_questions_language(qa_settings, data_copy):
 
     from treatyqa.api import TreatyQA
 
-    private = TreatyQA(replace(qa_settings, data_dir=data_copy), build_if_missing=False)
+    private = TreatyQA(replace(qa_settings, data_dir=data_copy))
     client = TestClient(create_api(private))
     assert client.post("/api/ask", json={"question": RU_Q}).status_code == 200
     assert client.get("/api/health").status_code == 200

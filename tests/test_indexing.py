@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from haystack_integrations.components.retrievers.qdrant import QdrantEmbeddingRetriever
 
-from indexing.build import build_index, find_index, plan_index
+from indexing.build import build_index
+from treatyqa.catalog import find_index, plan_index
 from treatyqa.corpus import load_agreement
 from treatyqa.domain import Citation
 from treatyqa.embedding.model import resolve_model

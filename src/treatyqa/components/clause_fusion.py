@@ -8,10 +8,8 @@ from typing import Any
 from haystack import Document, component, default_from_dict, default_to_dict
 
 from treatyqa.abstention import offtopic_gap
-from treatyqa.domain import Citation
+from treatyqa.domain import Citation, check_mode
 from treatyqa.fusion import FusionWeights, fuse
-
-MODES = ("hybrid", "dense", "lexical")
 
 
 @component
@@ -29,8 +27,7 @@ class ClauseFusion:
     """
 
     def __init__(self, clauses: list[list[int | None]], mode: str = "hybrid", weights: dict[str, float] | None = None):
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        check_mode(mode)
         if not clauses:
             raise ValueError("clauses must list the agreement's clause identities as [article, paragraph] pairs")
         self.clauses = [list(c) for c in clauses]

@@ -13,11 +13,8 @@ many questions wait (with ``Retry-After``). A question whose client has gone is 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
-import secrets
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Request
@@ -26,14 +23,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from treatyqa.domain import LANGUAGES, MAX_TOP_K, MIN_TOP_K
 from treatyqa.errors import IndexUnavailable, InvalidQuestion, TreatyQAError
-from treatyqa.validation import displayable
+from treatyqa.validation import displayable, top_k_error
 from treatyqa.web.i18n import message_language
 from treatyqa.web.limits import Admission, Busy, ClientGone
+from treatyqa.web.login import Login
 
 logger = logging.getLogger(__name__)
-
-MAX_TOP_K = 50
 
 
 # ---------------------------------------------------------------- models (the OpenAPI schema)
@@ -51,7 +48,7 @@ class AskRequest(BaseModel):
     )
 
     question: str = Field(description="The question, in Kazakh or Russian.")
-    top_k: int = Field(5, ge=1, le=MAX_TOP_K, description="How many cited clauses to return.")
+    top_k: int = Field(5, ge=MIN_TOP_K, le=MAX_TOP_K, description="How many cited clauses to return.")
     lang: Literal["kk", "ru"] | None = Field(
         None, description="The question's language; null detects it."
     )
@@ -124,11 +121,7 @@ _FIELD_MESSAGES = {
         "Сұрауда мәтін түріндегі сұрақ болуы керек: {\"question\": \"...\"}.",
         "В запросе нужен вопрос в виде текста: {\"question\": \"...\"}.",
     ),
-    "top_k": InvalidQuestion(
-        f"top_k must be a whole number from 1 to {MAX_TOP_K}.",
-        f"top_k 1-ден {MAX_TOP_K}-ге дейінгі бүтін сан болуы керек.",
-        f"top_k должен быть целым числом от 1 до {MAX_TOP_K}.",
-    ),
+    "top_k": top_k_error(),
     "lang": InvalidQuestion(
         "lang must be \"kk\", \"ru\" or null.",
         "lang мәні \"kk\", \"ru\" немесе null болуы керек.",
@@ -144,7 +137,7 @@ _FIELD_MESSAGES = {
 
 def request_language(question: object, lang: object = None) -> str:
     """The language for a message about this request (never fails, whatever the input)."""
-    return message_language(displayable(question) or None, lang if lang in ("kk", "ru") else None)
+    return message_language(displayable(question) or None, lang if lang in LANGUAGES else None)
 
 
 def _validation_message(errors: list[dict[str, Any]], body: Any) -> str:
@@ -204,7 +197,7 @@ def create_api(qa: Any, auth: str | None = None, admission: Admission | None = N
     """A FastAPI app with the JSON API; the Gradio chat is mounted on it by :mod:`treatyqa.web.server`.
 
     ``qa`` is a :class:`treatyqa.TreatyQA` (or ``None`` while unavailable: every answer is a 503).
-    ``auth`` (``"user:password"``) requires HTTP Basic authentication on the API.
+    ``auth`` (``"user:password"``, see :class:`Login`) requires HTTP Basic authentication on the API.
     ``admission`` bounds how many questions may wait (default: 64 waiting, one computing).
     """
     app = FastAPI(
@@ -240,23 +233,10 @@ def create_api(qa: Any, auth: str | None = None, admission: Admission | None = N
         logger.error("internal error on %s", request.url.path, exc_info=exc)
         return error(500, internal_error("en"))
 
-    user, password = (auth.split(":", 1) + [""])[:2] if auth else (None, None)
+    login = Login.parse(auth)
 
     def require_login(request: Request) -> None:
-        if user is None:
-            return
-        header = request.headers.get("authorization", "")
-        scheme, _, encoded = header.partition(" ")
-        given = ""
-        if scheme.lower() == "basic":
-            try:
-                given = base64.b64decode(encoded, validate=True).decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError):
-                given = ""
-        given_user, _, given_password = given.partition(":")
-        ok_user = secrets.compare_digest(given_user.encode(), user.encode())
-        ok_password = secrets.compare_digest(given_password.encode(), password.encode())
-        if not (ok_user and ok_password):
+        if login is not None and not login.accepts(request.headers.get("authorization", "")):
             raise _Unauthorized()
 
     @app.exception_handler(_Unauthorized)
@@ -332,7 +312,7 @@ def create_api(qa: Any, auth: str | None = None, admission: Admission | None = N
         current = app.state.qa
         if current is None or getattr(current, "closed", False):
             return JSONResponse({"status": "unavailable"}, status_code=503)
-        if user is not None and not logged_in(request):
+        if login is not None and not logged_in(request):
             return JSONResponse({"status": "ok"})  # liveness only: the index's identity is for logged-in staff
         agreement = getattr(current, "agreement", None)
         collection = getattr(current, "collection", None)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from treatyqa.domain import LANGUAGES
+
 UI_LANGUAGES = ("kk", "ru")
 DEFAULT_UI_LANGUAGE = "kk"
 
@@ -227,7 +229,7 @@ def language_from_accept(header: str | None) -> str:
 
 def message_language(question: object, lang: str | None = None) -> str:
     """The language for an error about ``question``: ``lang`` if given, else detected, else en."""
-    if lang in ("kk", "ru"):
+    if lang in LANGUAGES:
         return lang
     if isinstance(question, str) and question.strip():
         try:
@@ -236,7 +238,7 @@ def message_language(question: object, lang: str | None = None) -> str:
             detected = detect_language(question[:2000]).lang
         except Exception:  # detection is a nicety here, never a failure
             return "en"
-        if detected in ("kk", "ru"):
+        if detected in LANGUAGES:
             return detected
     return "en"
 

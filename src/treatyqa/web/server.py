@@ -27,6 +27,7 @@ from treatyqa.settings import Settings
 from treatyqa.web.feedback import FeedbackStore
 from treatyqa.web.http import create_api
 from treatyqa.web.limits import MAX_BODY_BYTES, BodyLimit, LoginThrottle
+from treatyqa.web.login import Login
 from treatyqa.web.ui import CSS, HEAD, build_blocks, make_theme
 
 logger = logging.getLogger(__name__)
@@ -46,23 +47,15 @@ EXIT_LOCKED = 3
 EXIT_PORT = 4
 
 
-def parse_auth(auth: str | None) -> tuple[str, str] | None:
-    if not auth:
-        return None
-    user, sep, password = auth.partition(":")
-    if not sep or not user:
-        raise ValueError("TREATYQA_AUTH must be user:password")
-    return user, password
-
-
 def build_app(
     qa: Any, settings: Settings, feedback: FeedbackStore | None = None, max_body_bytes: int = MAX_BODY_BYTES
 ) -> FastAPI:
     """The FastAPI app: ``/api/*`` routes and the Gradio chat mounted at ``/``, behind a
     body size limit and login throttling; Gradio's queue is bounded and its run history off."""
-    import gradio as gr  # here: importing this module for its exit codes or parse_auth should not import gradio
+    import gradio as gr  # here: importing this module for its exit codes should not import gradio
 
     feedback = feedback or FeedbackStore(settings.feedback_path)
+    login = Login.parse(settings.auth)
     app = create_api(qa, auth=settings.auth)
     blocks = build_blocks(qa, feedback)
     blocks.queue(default_concurrency_limit=8, max_size=QUEUE_SIZE)
@@ -73,7 +66,7 @@ def build_app(
         app,
         blocks,
         path="",
-        auth=parse_auth(settings.auth),
+        auth=None if login is None else (login.user, login.password),
         auth_message="TreatyQA",
         footer_links=["api"],
         theme=make_theme(),
@@ -155,14 +148,14 @@ def serve(
 ) -> int:
     """Load (or build) the index, then serve until interrupted; the exit code says why it stopped.
 
-    ``make_qa(settings=..., progress=...)`` defaults to :class:`treatyqa.TreatyQA`.
+    ``make_qa(settings=..., progress=...)`` defaults to :func:`treatyqa.entry.open_qa`.
     """
     if make_qa is None:
-        from treatyqa import TreatyQA as make_qa
+        from treatyqa.entry import open_qa as make_qa
 
     say(f"Starting TreatyQA (data: {settings.data_dir}, model cache: {settings.cache_dir}).")
     try:
-        parse_auth(settings.auth)
+        Login.parse(settings.auth)
     except ValueError as exc:
         say(str(exc))
         return EXIT_UNAVAILABLE

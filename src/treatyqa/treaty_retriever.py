@@ -1,4 +1,8 @@
-"""The whole TreatyQA retrieval as one Haystack component, for other teams' pipelines."""
+"""The whole TreatyQA retrieval as one Haystack component, for other teams' pipelines.
+
+An adapter of the facade (:class:`treatyqa.api.TreatyQA`), so it sits beside it rather than
+among the building blocks in :mod:`treatyqa.components`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from typing import Any
 
 from haystack import Document, component, default_from_dict, default_to_dict
 
-from treatyqa.components.clause_fusion import MODES
+from treatyqa.domain import MAX_TOP_K, MIN_TOP_K, answer_language, check_mode, is_top_k
 from treatyqa.settings import Settings
 
 
@@ -17,24 +21,34 @@ class TreatyRetriever:
     Each output Document is one clause: ``content`` is its text in the question's language,
     ``meta`` holds the citation (article, paragraph, item, label), both texts, the
     highlight and whether the agreement answers at all (``abstained``); ``answer`` is the
-    same JSON result as the CLI and the HTTP API. Usage:
+    same JSON result as the CLI and the HTTP API. It opens the index at ``warm_up`` and
+    does not build one (``python -m indexing`` does; a missing index raises
+    :class:`treatyqa.errors.IndexUnavailable`). Usage:
 
     ```python
     from haystack import Pipeline
-    from treatyqa.components import TreatyRetriever
+    from treatyqa.treaty_retriever import TreatyRetriever
 
     pipeline = Pipeline()
     pipeline.add_component("treaty", TreatyRetriever(top_k=3))
     result = pipeline.run({"treaty": {"query": "Кто несет расходы?"}})
     print(result["treaty"]["documents"][0].meta["citation"])  # Статья 9
     ```
+
+    Settings are checked when it is made, before any index is opened:
+
+    >>> TreatyRetriever(top_k=3, mode="lexical").to_dict()["init_parameters"]["mode"]
+    'lexical'
+    >>> TreatyRetriever(mode="bm25")
+    Traceback (most recent call last):
+    ...
+    ValueError: mode must be one of hybrid, dense, lexical, not 'bm25'
     """
 
     def __init__(self, top_k: int = 5, mode: str = "hybrid", data_dir: str | None = None, qdrant_url: str | None = None):
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        if not 1 <= top_k <= 50:
-            raise ValueError(f"top_k must be from 1 to 50, not {top_k}")
+        check_mode(mode)
+        if not is_top_k(top_k):
+            raise ValueError(f"top_k must be from {MIN_TOP_K} to {MAX_TOP_K}, not {top_k!r}")
         self.top_k = top_k
         self.mode = mode
         self.data_dir = data_dir
@@ -43,7 +57,7 @@ class TreatyRetriever:
 
     def warm_up(self) -> None:
         if self._qa is None:
-            from treatyqa.api import TreatyQA
+            from treatyqa.api import TreatyQA  # haystack, qdrant and the model: only when run
 
             self._qa = TreatyQA(Settings.from_env(data_dir=self.data_dir or None, qdrant_url=self.qdrant_url or None))
 
@@ -52,7 +66,7 @@ class TreatyRetriever:
         self.warm_up()
         answer = self._qa.ask(query, top_k=top_k or self.top_k, lang=lang, mode=self.mode)
         result = answer.to_dict()
-        ask_lang = answer.language if answer.language in ("kk", "ru") else "ru"
+        ask_lang = answer_language(answer.language)
         documents = [
             Document(
                 id=f"clause:{hit['article']}.{hit['paragraph'] or ''}",

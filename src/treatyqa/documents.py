@@ -1,5 +1,8 @@
 """Turn the parsed agreement into Haystack Documents (pure: no model, no store).
 
+The index is built from these documents and the facade reads its lexicon from the same
+list, so they belong to the library rather than to the indexing package.
+
 Four levels per language, each pointing at a citation identity:
 ``article`` (the whole article), ``clause`` (a numbered paragraph or an unnumbered
 article body), ``item`` (one list item, with its lead-in as context) and ``question``
@@ -108,7 +111,7 @@ def _question_record(rec: dict) -> tuple[Citation, str, str]:
 
 
 def question_documents(agreement: Agreement, path: Path = QUESTIONS_FILE) -> list[Document]:
-    """Documents for the questions written per clause (``indexing/data/clause_questions.jsonl``)."""
+    """Documents for the questions written per clause (``data/clause_questions.jsonl`` beside this module)."""
     known = set(agreement.citations())
     docs: list[Document] = []
     for lineno, (cit, lang, question) in _records(path, _question_record):
