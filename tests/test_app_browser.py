@@ -463,6 +463,8 @@ def test_filter_finds_words_in_both_texts_and_highlights_them(page):
     expect(view.locator("td.tq-lang-ru mark.tq-find").first).to_be_visible()
     page.locator("#tq-filter textarea").fill("")
     page.locator("#tq-filter textarea").press_sequentially("құпиялылығын")
+    # the view re-renders per keystroke: wait for the whole word's results before clicking
+    expect(page.locator('#tq-article .tq-search[data-query="құпиялылығын"]')).to_have_count(1)
     expect(page.locator("#tq-article .tq-search td.tq-lang-kk mark.tq-find").first).to_be_visible()
     page.locator("#tq-article .tq-search a.tq-par-no").first.click()  # a found clause opens in its article
     expect(page.locator("#tq-article tr.tq-cited")).to_have_count(1)
