@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from treatyqa.corpus import DEFAULT_CORPUS_DIR, load_agreement_from
+from treatyqa.corpus import DEFAULT_CORPUS_DIR, corpus_signature, load_agreement_from
 from treatyqa.parser import CorpusError
 
 
@@ -112,3 +112,13 @@ def test_broken_manifest(corpus):
     (corpus / "manifest.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(CorpusError, match=re.escape("manifest.json: not valid JSON")):
         load_agreement_from(corpus)
+
+
+def test_the_signature_changes_with_an_edit_and_only_then(corpus, tmp_path):
+    before = corpus_signature(corpus)
+    assert {name for name, _, _ in before} >= {"kk.txt", "ru.txt", "manifest.json"}
+    assert corpus_signature(corpus) == before
+    ru = corpus / "ru.txt"
+    ru.write_text(ru.read_text(encoding="utf-8").replace("самостоятельно несут", "сами несут"), encoding="utf-8")
+    assert corpus_signature(corpus) != before
+    assert corpus_signature(tmp_path / "nowhere") == ()

@@ -73,3 +73,43 @@ def test_apps_eval_cli_and_a_rebuild_share_one_data_folder(data_copy: Path, tmp_
         first.stop()
         if second is not None:
             second.stop()
+
+
+@pytest.mark.slow
+def test_an_edited_corpus_is_noticed_and_served_once_its_index_is_built(data_copy: Path, tmp_path: Path, monkeypatch, caplog) -> None:
+    """The corpus is edited while a process serves: it keeps answering from the text as
+    indexed and says so once; after ``python -m indexing`` it serves the edited text."""
+    import logging
+    import shutil
+
+    from indexing.build import build_index
+    from treatyqa.api import REBUILD_CHECK_SECONDS, TreatyQA
+    from treatyqa.corpus import DEFAULT_CORPUS_DIR
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DEFAULT_CORPUS_DIR, corpus, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    monkeypatch.setenv("TREATYQA_CORPUS_DIR", str(corpus))
+    settings = Settings.from_env(data_dir=data_copy)
+    build_index(settings)
+    question = "Кто несет расходы при исполнении соглашения?"
+
+    def costs_text(qa: TreatyQA) -> str:
+        return next(h.text["ru"] for h in qa.ask(question, top_k=10).hits if h.citation.article == 9)
+
+    with TreatyQA(settings) as qa:
+        assert "самостоятельно несут" in costs_text(qa)
+        first = qa.collection
+        ru = corpus / "ru.txt"
+        ru.write_text(ru.read_text(encoding="utf-8").replace("самостоятельно несут", "сами несут"), encoding="utf-8")
+        time.sleep(REBUILD_CHECK_SECONDS + 0.2)
+        with caplog.at_level(logging.WARNING, logger="treatyqa.api"):
+            assert "самостоятельно несут" in costs_text(qa)  # the text as indexed, not a mix
+            time.sleep(REBUILD_CHECK_SECONDS + 0.2)
+            costs_text(qa)
+        assert caplog.text.count("changed after start-up") == 1
+
+        rebuild = _run(["-m", "indexing"], data_copy)
+        assert rebuild.wait(timeout=600) == 0, rebuild.stderr.read()
+        time.sleep(REBUILD_CHECK_SECONDS + 0.2)
+        assert "сами несут" in costs_text(qa)
+        assert qa.collection != first

@@ -28,7 +28,7 @@ from treatyqa import offline as _offline  # noqa: F401
 from treatyqa.abstention import Abstention, Vocabulary, question_features
 from treatyqa.answering import build_answer
 from treatyqa.catalog import index_status, plan_index, serving_snapshot
-from treatyqa.corpus import load_agreement
+from treatyqa.corpus import CorpusError, corpus_dir, corpus_signature, load_agreement, load_agreement_from
 from treatyqa.domain import LANGUAGES, MODES, Answer, check_mode
 from treatyqa.embedding.model import resolve_model
 from treatyqa.embedding.prompts import model_prompts
@@ -106,6 +106,9 @@ class TreatyQA:
     ):
         started = time.perf_counter()
         self.settings = settings or Settings.from_env()
+        self._corpus = corpus_dir()
+        self._corpus_seen = corpus_signature(self._corpus)
+        self._waiting_for = None  # the plan of an edited corpus whose index is not built yet
         self.agreement = load_agreement()
         calibrated_weights, calibrated_abstention = load_calibration()
         self.abstention = abstention or calibrated_abstention
@@ -172,11 +175,16 @@ class TreatyQA:
         self._store, self._pipelines, self.collection = snapshot, pipelines, snapshot.collection
 
     def _follow_rebuilds(self) -> None:
-        """Move to a newer snapshot of the index (a rebuild by another process), checked at
-        most once a second; the caller holds the lock."""
+        """Move to a newer snapshot of the index (a rebuild by another process), or to the
+        index of an edited corpus once it is built; checked at most once a second; the
+        caller holds the lock."""
         if not isinstance(self._store, IndexSnapshot) or time.monotonic() - self._checked_at < REBUILD_CHECK_SECONDS:
             return
         self._checked_at = time.monotonic()
+        self._follow_corpus()
+        if self._waiting_for is not None:
+            self._move_to(self._waiting_for)
+            return
         newest = find_snapshot(self._snapshots, self._identity, self._expected)
         if newest is None or newest.collection <= self.collection:
             return
@@ -186,6 +194,48 @@ class TreatyQA:
             logger.warning("could not load the rebuilt index %s (%s); still serving %s", newest.collection, exc, self.collection)
             return
         logger.info("moved to the rebuilt index %s", self.collection)
+
+    def _follow_corpus(self) -> None:
+        """Notice an edited corpus folder: the translator's notes are taken at once; a changed
+        text waits for its index, and until then the text as indexed is served, said once."""
+        seen = corpus_signature(self._corpus)
+        if seen == self._corpus_seen:
+            return
+        self._corpus_seen = seen
+        try:
+            agreement = load_agreement_from(self._corpus)
+        except CorpusError as exc:
+            logger.warning("The corpus in %s no longer reads (%s); still serving the text as indexed.", self._corpus, exc)
+            return
+        plan = plan_index(self.settings, agreement)
+        if plan.identity == self._identity:  # the same texts (notes or nothing changed)
+            self.agreement, self._waiting_for = agreement, None
+            return
+        self._waiting_for = (agreement, plan)
+        logger.warning(
+            "The agreement text in %s changed after start-up; answers still come from the text as indexed "
+            "(%s). Run python -m indexing: this process moves to the new index when it is built.",
+            self._corpus,
+            self.collection,
+        )
+
+    def _move_to(self, waiting: tuple) -> None:
+        """Serve the edited corpus once its index is there (everything read from it changes)."""
+        agreement, plan = waiting
+        found = find_snapshot(self._snapshots, plan.identity, plan.expected)
+        if found is None:
+            return
+        kept = (self.agreement, self._clauses, self.lexicon, self.vocabulary)
+        self.agreement, self._clauses = agreement, list(agreement.citations())
+        self.lexicon, self.vocabulary = Lexicon.from_documents(plan.documents), Vocabulary.from_documents(plan.documents)
+        try:
+            self._use_snapshot(load_snapshot(found))
+        except (OSError, ValueError) as exc:  # pruned or unreadable: keep serving the one loaded
+            self.agreement, self._clauses, self.lexicon, self.vocabulary = kept
+            logger.warning("could not load the index of the edited corpus %s (%s); still serving %s", found.collection, exc, self.collection)
+            return
+        self._identity, self._expected, self._waiting_for = plan.identity, plan.expected, None
+        logger.warning("The edited agreement text is now served (index %s).", self.collection)
 
     def ask(self, question: str, top_k: int = 5, lang: str | None = None, mode: str = "hybrid") -> Answer:
         """Rank the agreement's clauses for ``question``; ``lang`` overrides detection."""

@@ -144,6 +144,24 @@ def load_agreement_from(folder: Path) -> Agreement:
     return Agreement(texts=texts, provenance=provenance, corpus_hash=digest.hexdigest()[:12], notes=notes)
 
 
+def corpus_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, modification time and size of each file of a corpus folder: a serving process
+    compares it once a second to notice an edited corpus without reading the texts."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return ()
+    out = []
+    for path in entries:
+        try:
+            info = path.stat()
+        except OSError:  # removed between listing and stat
+            continue
+        if path.is_file():
+            out.append((path.name, info.st_mtime_ns, info.st_size))
+    return tuple(out)
+
+
 @lru_cache(maxsize=4)
 def _load_cached(folder: str) -> Agreement:
     return load_agreement_from(Path(folder))
@@ -154,4 +172,4 @@ def load_agreement(folder: Path | None = None) -> Agreement:
     return _load_cached(str((folder or corpus_dir()).resolve()))
 
 
-__all__ = ["Citation", "CorpusError", "check_alignment", "corpus_dir", "load_agreement", "load_agreement_from"]
+__all__ = ["Citation", "CorpusError", "check_alignment", "corpus_dir", "corpus_signature", "load_agreement", "load_agreement_from"]

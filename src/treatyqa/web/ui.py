@@ -295,7 +295,7 @@ def build_blocks(
     """The chat. ``storage_secret`` encrypts the history in the browser; a fixed one lets
     a history outlive a restart of the app (by default a new one per process)."""
     _load_gradio()
-    agreement = qa.agreement
+    agreement = qa.agreement  # for the first page; handlers read qa.agreement (an edited corpus is served)
     ui0 = DEFAULT_UI_LANGUAGE
     numbers = article_numbers(agreement)
 
@@ -321,7 +321,7 @@ def build_blocks(
             if mark and int(mark["article"]) == number:
                 citation = Citation(number, mark.get("paragraph"), mark.get("item"))
                 highlights = mark.get("highlights")
-            return render_article(agreement, number, lang, cited=citation, highlights=highlights, message=message)
+            return render_article(qa.agreement, number, lang, cited=citation, highlights=highlights, message=message)
 
         def open_clause(key: str | None, article: int | None, lang: str) -> tuple[int, dict[str, Any] | None, str]:
             """The article to show, the clause to mark, and its HTML, for ``?clause=`` / ``?article=``."""
@@ -329,7 +329,7 @@ def build_blocks(
                 citation = parse_clause_key(key)
                 if citation is not None and citation.article in numbers:
                     try:
-                        agreement["kk"].clause(citation)
+                        qa.agreement["kk"].clause(citation)
                         mark = {"article": citation.article, "paragraph": citation.paragraph,
                                 "item": citation.item, "highlights": None, "target": True}
                         return citation.article, mark, article_html(citation.article, lang, mark)
@@ -367,7 +367,7 @@ def build_blocks(
             hist, result, notice = ask_into(raw, lang, clean_history(hist))
             mark, number = follow(result, mark, number)
             return (
-                render_conversation(hist, lang, agreement),
+                render_conversation(hist, lang, qa.agreement),
                 hist,
                 displayable(raw) if result is None else "",
                 notice,
@@ -413,7 +413,7 @@ def build_blocks(
                             updated["feedback"]["error"] = exc.message(lang)
                     hist = [*hist[:i], updated, *hist[i + 1 :]]
                     break
-                return render_conversation(hist, lang, agreement), hist, keep, keep, keep, keep, ""
+                return render_conversation(hist, lang, qa.agreement), hist, keep, keep, keep, keep, ""
             return keep, keep, keep, keep, keep, keep, ""
 
         bridge_go.click(
@@ -425,7 +425,7 @@ def build_blocks(
         ).then(None, js=AFTER_NAV, api_visibility=PRIVATE, queue=False)
 
         def on_clear(lang: str):
-            return render_conversation([], normalise_lang(lang), agreement), [], None, ""
+            return render_conversation([], normalise_lang(lang), qa.agreement), [], None, ""
 
         chat.clear.click(
             on_clear, inputs=[header.ui_lang], outputs=[chat.conversation, history, cited, chat.notice],
@@ -444,7 +444,7 @@ def build_blocks(
 
         def on_filter(text: str, number, lang: str, mark):
             lang = normalise_lang(lang)
-            return render_search(agreement, text, lang) if (text or "").strip() else article_html(number, lang, mark)
+            return render_search(qa.agreement, text, lang) if (text or "").strip() else article_html(number, lang, mark)
 
         # .change, not .input: Gradio's textbox does not report every typed character as input
         browse.filter.change(
