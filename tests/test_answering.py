@@ -112,3 +112,15 @@ def test_the_answer_as_json_is_what_the_cli_and_the_api_print(agreement):
     assert item["highlights"]["kk"] == "істің мән-жайын баяндау;"
     assert item["title"] == item["titles"]["ru"] and item["translator_note"] is None
     assert noted["translator_note"]["lang"] == "ru" and noted["translator_note"]["literal"]
+
+
+def test_the_published_http_schema_is_the_answers_json(agreement):
+    # the HTTP models forbid unknown keys: a field Answer.to_dict gains without the schema fails here
+    from treatyqa.web.http import AskResponse
+
+    for result in (
+        answer(agreement, "Что должен содержать запрос?", "ru", Citation(5, 3, 2), Citation(6, 3)),
+        answer(agreement, "Айлық қанша?", "kk", Citation(9), abstained=True),
+    ):
+        data = result.to_dict()
+        assert AskResponse.model_validate(data).model_dump() == data

@@ -66,10 +66,31 @@ class StatusPair(BaseModel):
     ru: Literal["authentic", "working_translation"]
 
 
+class TranslatorNoteModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lang: str = Field(description="The language version the note is about (ru: the working translation).")
+    note: str = Field(description="Where and why the translation departs from the literal text.")
+    literal: str = Field(description="The literal rendering of the authentic text.")
+
+
+class ReadAsModel(BaseModel):
+    """How the question was read (``NormalizedQuery.to_dict``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(description="What was searched for: Kazakh letters restored, Latin transliterated, typos corrected.")
+    language: str
+    method: str = Field(description="words, letters, lingua, langdetect, given or none.")
+    shares: dict[str, float] = Field(description="The share of the known words in each language.")
+    mixed: bool
+    corrections: dict[str, str] = Field(description="Each word that was changed, as typed -> as read.")
+
+
 class HitModel(BaseModel):
     """One cited clause, in both languages."""
 
-    model_config = ConfigDict(extra="allow")
+    # forbid: a key that Hit.to_dict gains but this model lacks fails the response (and the
+    # tests) instead of reaching clients undocumented
+    model_config = ConfigDict(extra="forbid")
     article: int = Field(description="1..15; 0 is the preamble.")
     paragraph: int | None = Field(description="The numbered paragraph, or null for an article without numbers.")
     item: int | None = Field(description="The 1-based list item inside the paragraph, if the hit is one item.")
@@ -82,16 +103,18 @@ class HitModel(BaseModel):
     highlights: LangPair = Field(description="The best-matching sentence or list item in each language.")
     status: StatusPair = Field(description="kk is authentic; ru is a working translation unless the official text is installed.")
     score: float
+    translator_note: TranslatorNoteModel | None = Field(description="The translator's note on this clause, if any.")
 
 
 class AskResponse(BaseModel):
     """The result of ``TreatyQA.ask(...).to_dict()``; the same JSON as the CLI's ``--json``."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     question: str
     language: str = Field(description="kk, ru, or the detected language of a question in neither.")
     abstained: bool = Field(description="True when the agreement does not answer the question.")
     message: str
+    read_as: ReadAsModel
     hits: list[HitModel]
 
 
@@ -299,7 +322,7 @@ def create_api(qa: Any, auth: str | None = None, admission: Admission | None = N
         except Exception:  # noqa: BLE001 - logged here; the client gets one sentence
             logger.exception("answering failed")
             return error(500, internal_error(lang))
-        return JSONResponse(answer.to_dict())
+        return AskResponse.model_validate(answer.to_dict())  # the schema is what is sent
 
     @app.get(
         "/api/health",
