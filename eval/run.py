@@ -403,6 +403,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # -v is for our progress and the index build; Haystack logs every component run at INFO.
     logging.getLogger("haystack").setLevel(logging.WARNING)
+    from treatyqa.settings import Settings, SettingsError
+
+    try:
+        Settings.from_env()  # a bad setting is said before any work, exit 2 as at every entry point
+    except SettingsError as exc:
+        return _fail(f"error: {exc.message('en')}", 2)
     if args.gold and args.split:
         parser.error("--split selects part of the project's gold set; it cannot be combined with --gold")
     outputs = (("--output", args.output), ("--plot", args.plot), ("--report", args.report),

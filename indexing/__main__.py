@@ -14,7 +14,7 @@ import sys
 from treatyqa import offline as _offline  # noqa: F401  (imports treatyqa first: offline settings before any ML import)
 from treatyqa.errors import TreatyQAError
 from treatyqa.parser import CorpusError
-from treatyqa.settings import Settings
+from treatyqa.settings import Settings, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +29,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from indexing.build import build_index
 
-    settings = Settings.from_env(data_dir=args.data_dir or None)
+    try:
+        settings = Settings.from_env(data_dir=args.data_dir or None)
+    except SettingsError as exc:
+        print(f"error: {exc.message('en')}", file=sys.stderr)
+        return 2
     try:
         report = build_index(settings, rebuild=args.rebuild, progress=lambda msg: print(msg, file=sys.stderr))
     except CorpusError as exc:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import socket
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -57,7 +56,7 @@ def test_ui_events_are_private_only_ask_is_an_api(qa, qa_settings, feedback):
 
 
 def test_login_from_settings_guards_chat_and_api(qa, qa_settings, feedback):
-    app = build_app(qa, replace(qa_settings, auth="staff:pw"), feedback)
+    app = build_app(qa, qa_settings.model_copy(update=dict(auth="staff:pw")), feedback)
     question = "Кто несет расходы?"
     with TestClient(app) as client:
         assert client.post("/api/ask", json={"question": question}).status_code == 401
@@ -73,7 +72,7 @@ def test_second_start_on_an_index_in_use_serves_it_too(qa, qa_settings, busy_por
     """The session's TreatyQA serves ``qa_settings``' folder; a second one loads the same index
     (it reads the lock-free snapshot) and stops only at the busy port."""
     said: list[str] = []
-    assert serve(replace(qa_settings, port=busy_port), said.append) == EXIT_PORT
+    assert serve(qa_settings.model_copy(update=dict(port=busy_port)), said.append) == EXIT_PORT
     assert any(line.startswith("Ready (") for line in said), said
     assert not any("in use by another TreatyQA process" in line for line in said)
     assert qa.ask("Кто несет расходы?").hits  # the first is unharmed
@@ -92,7 +91,7 @@ def test_unwritable_data_folder_exits_with_its_message(tmp_path, busy_port):
 
 
 def test_busy_port_is_a_plain_message_and_the_index_is_released(qa_settings, data_copy, busy_port):
-    settings = replace(qa_settings, data_dir=data_copy, port=busy_port)
+    settings = qa_settings.model_copy(update=dict(data_dir=data_copy, port=busy_port))
     said: list[str] = []
     assert serve(settings, said.append) == EXIT_PORT
     assert any(line.startswith("Ready (") for line in said), said  # the real TreatyQA loaded the index
@@ -102,6 +101,6 @@ def test_busy_port_is_a_plain_message_and_the_index_is_released(qa_settings, dat
 
 def test_bad_login_setting_is_refused_before_loading_anything(qa, qa_settings, busy_port):
     said: list[str] = []
-    assert serve(replace(qa_settings, auth="no-colon", port=busy_port), said.append) == EXIT_UNAVAILABLE
+    assert serve(qa_settings.model_copy(update=dict(auth="no-colon", port=busy_port)), said.append) == EXIT_UNAVAILABLE
     assert any("TREATYQA_AUTH must be user:password" in line for line in said)
     assert not any("in use by another TreatyQA process" in line for line in said)

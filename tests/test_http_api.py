@@ -99,11 +99,10 @@ def test_invalid_json_is_422(client):
 
 
 def test_closed_index_is_503_in_the_questions_language(qa_settings, data_copy):
-    from dataclasses import replace
 
     from treatyqa.api import TreatyQA
 
-    private = TreatyQA(replace(qa_settings, data_dir=data_copy))
+    private = TreatyQA(qa_settings.model_copy(update=dict(data_dir=data_copy)))
     client = TestClient(create_api(private))
     assert client.post("/api/ask", json={"question": RU_Q}).status_code == 200
     assert client.get("/api/health").status_code == 200

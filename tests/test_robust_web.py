@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import urllib.request
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -291,7 +291,7 @@ def _basic(user: str, password: str) -> str:
 
 
 def test_wrong_passwords_are_throttled_and_health_says_only_alive(qa, qa_settings, tmp_path):
-    app = build_app(qa, replace(qa_settings, auth="staff:right"), FeedbackStore(tmp_path / "feedback.jsonl"))
+    app = build_app(qa, qa_settings.model_copy(update=dict(auth="staff:right")), FeedbackStore(tmp_path / "feedback.jsonl"))
     with TestClient(app) as client:
         health = client.get("/api/health")
         assert health.status_code == 200 and health.json() == {"status": "ok"}
@@ -311,7 +311,7 @@ def test_wrong_passwords_are_throttled_and_health_says_only_alive(qa, qa_setting
         locked = client.post("/api/ask", json={"question": "Кто?"}, headers={"Authorization": _basic("staff", "right")})
         assert locked.status_code == 429
 
-    app = build_app(qa, replace(qa_settings, auth="staff:right"), FeedbackStore(tmp_path / "feedback2.jsonl"))
+    app = build_app(qa, qa_settings.model_copy(update=dict(auth="staff:right")), FeedbackStore(tmp_path / "feedback2.jsonl"))
     with TestClient(app) as client:  # the chat's login form counts the same way
         form = [client.post("/login", data={"username": "staff", "password": f"g{i}"}).status_code for i in range(7)]
         assert form[:5] != [429] * 5 and form[5:] == [429, 429]

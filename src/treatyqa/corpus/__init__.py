@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 
 from treatyqa.domain import LANGUAGES, Agreement, AgreementText, Citation, Provenance, TranslatorNote
 from treatyqa.parser import CorpusError, parse_file
+from treatyqa.settings import Settings
 
 DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent
 
 
 def corpus_dir() -> Path:
     """``TREATYQA_CORPUS_DIR`` (e.g. a folder with the official Russian text) or the bundled corpus."""
-    return Path(os.environ.get("TREATYQA_CORPUS_DIR") or DEFAULT_CORPUS_DIR)
+    return Settings.from_env().corpus_dir or DEFAULT_CORPUS_DIR
 
 
 def _read_json(path: Path):

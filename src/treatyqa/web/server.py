@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
-import os
 import socket
 import sys
 import threading
@@ -23,7 +22,7 @@ from fastapi import FastAPI
 
 from treatyqa.errors import IndexLocked, TreatyQAError
 from treatyqa.parser import CorpusError
-from treatyqa.settings import Settings
+from treatyqa.settings import Settings, SettingsError
 from treatyqa.web.feedback import FeedbackStore
 from treatyqa.web.http import create_api
 from treatyqa.web.limits import MAX_BODY_BYTES, BodyLimit, LoginThrottle
@@ -186,7 +185,7 @@ def serve(
         app = build_app(qa, settings)
         config = uvicorn.Config(
             app,
-            log_level=os.environ.get("TREATYQA_LOG_LEVEL", "warning").lower(),
+            log_level=settings.log_level,
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=5,
@@ -208,8 +207,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", help="listen address (TREATYQA_HOST, default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (TREATYQA_PORT, default 7860)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    return serve(Settings.from_env(host=args.host or None, port=args.port or None))
+    try:
+        settings = Settings.from_env(host=args.host or None, port=args.port)
+    except SettingsError as exc:
+        _say(exc.message("en"))
+        return EXIT_UNAVAILABLE
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    return serve(settings)
 
 
 __all__ = ["build_app", "main", "serve"]
