@@ -26,7 +26,7 @@ ENV_PREFIX = "TREATYQA_"
 # what a valid value looks like (en, kk, ru); pydantic's own wording names Python types
 EXPECTED = {
     "port": ("a whole number from 0 to 65535", "0-ден 65535-ке дейінгі бүтін сан", "целое число от 0 до 65535"),
-    "max_question_chars": ("a whole number of at least 1", "1-ден кем емес бүтін сан", "целое число не меньше 1"),
+    "max_question_chars": ("a whole number of at least 1", "1-ден кем емес бүтін сан", "целое число не менее 1"),
     "log_level": (
         "one of debug, info, warning, error, critical",
         "debug, info, warning, error, critical мәндерінің бірі",
@@ -104,7 +104,7 @@ def _plain(exc: ValidationError) -> SettingsError:
         return SettingsError(
             f"The setting {shown} is not valid: {en} is needed.",
             f"{shown} баптауы жарамсыз: {kk} болуы керек.",
-            f"Значение {shown} недопустимо: нужно {ru}.",
+            f"Значение {shown} недопустимо: требуется {ru}.",
         )
     detail = error["msg"]
     return SettingsError(
