@@ -41,10 +41,9 @@ MAX_WITHHELD = 0.01
 
 def collect(qa, gold):
     """Dense and lexical candidates per question, from the hybrid pipeline's retrievers."""
-    from treatyqa.abstention import offtopic_gap, question_features
     from treatyqa.retrieval import pipeline_inputs
 
-    pipeline = qa._pipelines["hybrid"]
+    pipeline = qa.pipeline("hybrid")
     rows = []
     for q in gold:
         out = pipeline.run(
@@ -55,7 +54,7 @@ def collect(qa, gold):
         langs = query.language.search_langs
         lexical = [d for d in out["lexical_retriever"]["documents"] if d.meta.get("lang") in langs]
         # a typed citation is a look-up: never abstained on, whatever the features say
-        features = None if out["citations"]["citations"] else question_features(query, offtopic_gap(dense), qa.vocabulary)
+        features, _ = qa.abstention.judge(query, out["fusion"]["offtopic_gap"], qa.vocabulary, bool(out["citations"]["citations"]))
         rows.append((q, dense, lexical, features))
     return rows
 
@@ -95,7 +94,7 @@ def anchor_features(qa):
     from treatyqa.abstention import AbstentionFeatures, offtopic_gap
     from treatyqa.retrieval import pipeline_inputs
 
-    pipeline = qa._pipelines["dense"]
+    pipeline = qa.pipeline("dense")
     out = []
     for doc in question_documents(qa.agreement) + out_of_scope_documents():
         lang, text = doc.meta["lang"], doc.content

@@ -69,6 +69,14 @@ class Abstention:
         """``features`` is None when there was no dense evidence (lexical-only retrieval)."""
         return features is not None and self.rule(lang).score(features) > 0
 
+    def judge(
+        self, query: NormalizedQuery, gap: float | None, vocabulary: Vocabulary, cited: bool = False
+    ) -> tuple[AbstentionFeatures | None, bool]:
+        """The features of a question as read and whether to abstain on it. A typed citation
+        (``cited``) is a look-up, not a question: no rule judges it."""
+        features = None if cited else question_features(query, gap, vocabulary)
+        return features, self.abstain(features, query.language.label_lang)
+
 
 def question_features(query: NormalizedQuery, gap: float | None, vocabulary: Vocabulary) -> AbstentionFeatures | None:
     """The features of a question as it was read; None without dense evidence (lexical-only

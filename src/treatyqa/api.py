@@ -22,10 +22,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from haystack import Pipeline
 from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 
 from treatyqa import offline as _offline  # noqa: F401
-from treatyqa.abstention import Abstention, Vocabulary, question_features
+from treatyqa.abstention import Abstention, Vocabulary
 from treatyqa.answering import build_answer
 from treatyqa.catalog import index_status, plan_index, serving_snapshot
 from treatyqa.corpus import CorpusError, corpus_dir, corpus_signature, load_agreement, load_agreement_from
@@ -152,6 +153,12 @@ class TreatyQA:
         launch = seconds_since_launch()
         say(f"Ready ({self.startup_seconds:.1f} s" + (f"; {launch:.1f} s since launch)." if launch else ")."))
 
+    def pipeline(self, mode: str = "hybrid") -> Pipeline:
+        """The retrieval pipeline of ``mode``, for tools that read its components' outputs
+        (``python -m eval.tune``); ``ask`` is the way to answer."""
+        check_mode(mode)
+        return self._pipelines[mode]
+
     @property
     def _snapshots(self) -> Path:
         return snapshots_root(self.settings.data_dir)
@@ -257,10 +264,7 @@ class TreatyQA:
         query: NormalizedQuery = result["normalizer"]["query"]
         ranked = result["fusion"]["documents"]
         cited = bool(ranked) and ranked[0].meta.get("pinned", False)
-        # a typed citation is a look-up, not a question: no rule judges it
-        gap = ranked[0].meta.get("offtopic_gap") if ranked and not cited else None
-        features = question_features(query, gap, self.vocabulary)
-        abstained = self.abstention.abstain(features, query.language.label_lang)
+        features, abstained = self.abstention.judge(query, result["fusion"]["offtopic_gap"], self.vocabulary, cited)
         answer = build_answer(text, query, ranked, self.agreement, top_k, abstained)
         elapsed = (time.perf_counter() - started) * 1000
         return replace(answer, timings_ms={"total": elapsed}, abstention_features=features)

@@ -16,9 +16,10 @@ from treatyqa.fusion import FusionWeights, fuse
 class ClauseFusion:
     """Ranks clauses by the evidence of the documents that point at them, in any language.
 
-    Outputs one Document per clause (``meta``: article, paragraph, item, score parts, the
-    question's ``offtopic_gap``, None without dense evidence, and ``pinned`` for a clause
-    the question cites), best first; ``pinned`` clauses come first, in the order given. Usage:
+    Outputs one Document per clause (``meta``: article, paragraph, item, score parts, and
+    ``pinned`` for a clause the question cites), best first; ``pinned`` clauses come first, in
+    the order given; and the question's ``offtopic_gap`` (None without dense evidence), which
+    :meth:`treatyqa.abstention.Abstention.judge` reads. Usage:
 
     >>> fusion = ClauseFusion(clauses=[[5, 3], [9, None]], mode="dense")
     >>> d = Document(content="…", meta={"article": 9, "paragraph": None, "level": "clause"}, score=0.8)
@@ -34,14 +35,14 @@ class ClauseFusion:
         self.mode = mode
         self.weights = FusionWeights(**(weights or {}))
 
-    @component.output_types(documents=list[Document])
+    @component.output_types(documents=list[Document], offtopic_gap=float | None)
     def run(
         self,
         dense_documents: list[Document] | None = None,
         lexical_documents: list[Document] | None = None,
         langs: list[str] | None = None,
         pinned: list[list[int | None]] | None = None,
-    ) -> dict[str, list[Document]]:
+    ) -> dict[str, Any]:
         """``langs``: the languages whose lexical evidence counts (all when None);
         ``pinned``: clauses the question cites, as [article, paragraph] pairs."""
         dense = (dense_documents or []) if self.mode != "lexical" else []
@@ -68,13 +69,12 @@ class ClauseFusion:
                         "lexical": entry.lexical,
                         "article_dense": entry.article_dense,
                         "article_lexical": entry.article_lexical,
-                        "offtopic_gap": gap,
                         "pinned": cit.clause in cited,
                     },
                     score=entry.fused,
                 )
             )
-        return {"documents": out}
+        return {"documents": out, "offtopic_gap": gap}
 
     def to_dict(self) -> dict[str, Any]:
         return default_to_dict(self, clauses=self.clauses, mode=self.mode, weights=asdict(self.weights))
