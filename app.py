@@ -1,7 +1,8 @@
 """Start the TreatyQA web chat and JSON API: ``python app.py`` (settings: TREATYQA_* variables).
 
-On first run the model cache and the index are built (progress on the console); the chat
-is served at http://127.0.0.1:7860/ as soon as they are ready.
+It listens at http://127.0.0.1:7860/ at once: a starting page there shows the progress while
+the model cache and the index load (on first run: are built; progress on the console too),
+and the chat replaces it at the same address as soon as they are ready.
 """
 
 import sys

@@ -12,6 +12,7 @@ import logging
 import sys
 
 from treatyqa import offline as _offline  # noqa: F401  (imports treatyqa first: offline settings before any ML import)
+from treatyqa.console import PROGRESS_MODES, ConsoleProgress, wants_bar
 from treatyqa.errors import TreatyQAError
 from treatyqa.parser import CorpusError
 from treatyqa.settings import Settings, SettingsError
@@ -21,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m indexing", description=__doc__)
     parser.add_argument("--rebuild", action="store_true", help="build a new index even if a current one exists")
     parser.add_argument("-v", "--verbose", action="store_true", help="show library logs and tracebacks")
+    parser.add_argument(
+        "--progress", choices=PROGRESS_MODES, default="auto",
+        help="a progress bar (default when stderr is a terminal) or a line at every tenth of the documents",
+    )
     parser.add_argument("--data-dir", help="where the embedded index lives (default: TREATYQA_DATA_DIR or ~/.local/share/treatyqa)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
@@ -34,8 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"error: {exc.message('en')}", file=sys.stderr)
         return 2
+    progress = ConsoleProgress(lambda msg: print(msg, file=sys.stderr, flush=True), bar=wants_bar(args.progress))
     try:
-        report = build_index(settings, rebuild=args.rebuild, progress=lambda msg: print(msg, file=sys.stderr))
+        try:
+            report = build_index(settings, rebuild=args.rebuild, progress=progress)
+        finally:
+            progress.close()  # before any error message: a half-drawn bar would swallow it
     except CorpusError as exc:
         print(f"error: the corpus folder is not usable: {exc}", file=sys.stderr)
         return 2

@@ -16,7 +16,6 @@ import shutil
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from haystack import Document
@@ -25,6 +24,7 @@ from treatyqa.catalog import IndexPlan, index_status, plan_index
 from treatyqa.embedding.model import dimension_of, resolve_model
 from treatyqa.embedding.prompts import model_prompts
 from treatyqa.errors import DiskFull, IndexDamaged, IndexUnavailable
+from treatyqa.progress import Progress, Steps
 from treatyqa.settings import Settings
 from treatyqa.snapshot import export_snapshot
 from treatyqa.store import (
@@ -42,7 +42,6 @@ from treatyqa.store import (
 )
 
 logger = logging.getLogger(__name__)
-Progress = Callable[[str], None]
 
 
 COMPLETE = "treatyqa_complete"  # collection metadata: the document count of a finished build
@@ -171,15 +170,23 @@ def build_index(settings: Settings, *, rebuild: bool = False, progress: Progress
 
     started = time.perf_counter()
     say("Preparing the embedding model…")
-    model = resolve_model(settings.model, settings.cache_dir)
+    model = resolve_model(settings.model, settings.cache_dir, progress=say)
     name = new_collection_name(plan.identity)
     store = make_document_store(settings, name)
-    pipeline = build_indexing_pipeline(model, model_prompts(model), store)
+    steps = Steps(say, "index", plan.expected)
+
+    def embedded(n: int) -> None:
+        steps.advance(n)
+        if steps.done == steps.total:  # what is left (sparse vectors, the write) takes seconds too
+            say("Writing the index…")
+
+    pipeline = build_indexing_pipeline(model, model_prompts(model), store, progress=embedded)
     pipeline.warm_up()
-    embedder = pipeline.get_component("passage_embedder")
+    embedder = pipeline.get_component("passage_embedder").embedder
     say(f"Building the index ({plan.expected} documents)…")
     try:
         connect_store(settings, store, dimension_of(embedder.embedding_backend.model))
+        steps.start()  # the clock starts with the embedding, not with the model's load
         pipeline.run({"router": {"documents": plan.documents}})
         client = store_client(store)
         written = client.count(name, exact=True).count

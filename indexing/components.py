@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from haystack import Document, component, default_from_dict, default_to_dict
+from haystack.core.serialization import component_from_dict, component_to_dict
 from haystack.dataclasses import SparseEmbedding
+from haystack.utils import deserialize_type
 
 from treatyqa.lexical import BM25, terms
 
@@ -76,3 +79,55 @@ class LexicalDocumentEmbedder:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LexicalDocumentEmbedder:
         return default_from_dict(cls, data)
+
+
+@component
+class CountedDocumentEmbedder:
+    """Runs a document embedder on slices of ``slice_size`` documents and tells ``progress``
+    how many were embedded after each slice, so that a build can show n of N (the embedder
+    itself reports nothing, or only to its own bar). ``progress`` is not serialised.
+
+    >>> @component
+    ... class Doubler:
+    ...     @component.output_types(documents=list[Document])
+    ...     def run(self, documents: list[Document]):
+    ...         return {"documents": [replace(d, content=d.content * 2) for d in documents]}
+    >>> seen = []
+    >>> counted = CountedDocumentEmbedder(Doubler(), slice_size=2, progress=seen.append)
+    >>> [d.content for d in counted.run([Document(content=c) for c in "abc"])["documents"]], seen
+    (['aa', 'bb', 'cc'], [2, 1])
+    """
+
+    def __init__(self, embedder: Any, slice_size: int = 64, progress: Callable[[int], None] | None = None):
+        if not callable(getattr(embedder, "run", None)):
+            raise TypeError("embedder must be a Haystack document embedder (a component with run(documents=...))")
+        if not isinstance(slice_size, int) or slice_size < 1:
+            raise ValueError("slice_size must be a whole number of at least 1")
+        self.embedder = embedder
+        self.slice_size = slice_size
+        self.progress = progress
+
+    def warm_up(self) -> None:
+        if hasattr(self.embedder, "warm_up"):
+            self.embedder.warm_up()
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document]) -> dict[str, list[Document]]:
+        out: list[Document] = []
+        for start in range(0, len(documents), self.slice_size):
+            part = documents[start : start + self.slice_size]
+            out.extend(self.embedder.run(documents=part)["documents"])
+            if self.progress is not None:
+                self.progress(len(part))
+        return {"documents": out}
+
+    def to_dict(self) -> dict[str, Any]:
+        inner = component_to_dict(self.embedder, "embedder")
+        return default_to_dict(self, embedder=inner, slice_size=self.slice_size)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CountedDocumentEmbedder:
+        params = dict(data["init_parameters"])  # the caller's dict stays as it was
+        inner = params["embedder"]
+        params["embedder"] = component_from_dict(deserialize_type(inner["type"]), inner, "embedder")
+        return default_from_dict(cls, {**data, "init_parameters": params})

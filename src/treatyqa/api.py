@@ -129,7 +129,7 @@ class TreatyQA:
                     self.settings, collection
                 )
         say("Loading the embedding model…")
-        self.model = resolve_model(self.settings.model, self.settings.cache_dir)
+        self.model = resolve_model(self.settings.model, self.settings.cache_dir, progress=say)
         self._prompts = model_prompts(self.model)
         self._clauses = list(self.agreement.citations())
         self._weights = weights

