@@ -109,3 +109,9 @@ def test_hit_to_dict_labels_both_languages_and_rounds_the_score():
     assert hit.to_dict("en")["title"] == "Сұрау салулар"  # no title in that language: the authentic one
     data["titles"]["kk"] = "changed"
     assert hit.title["kk"] == "Сұрау салулар"  # the dict is a copy, not the hit's own
+
+
+def test_citations_sort_in_the_order_of_the_text():
+    mixed = [Citation(9, 1), Citation(5, 3, 2), Citation(9), Citation(0), Citation(5, 3), Citation(5, 3, 1)]
+    assert sorted(mixed) == [Citation(0), Citation(5, 3), Citation(5, 3, 1), Citation(5, 3, 2), Citation(9), Citation(9, 1)]
+    assert Citation(9) < Citation(9, 1) and not Citation(9, 1) < Citation(9) and Citation(9) <= Citation(9)

@@ -7,6 +7,8 @@ A citation identity is ``(article, paragraph, item)``: article 0 is the preamble
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -40,11 +42,23 @@ def is_top_k(value: object) -> bool:
     return isinstance(value, int) and MIN_TOP_K <= value <= MAX_TOP_K
 
 
-@dataclass(frozen=True, order=True)
+@functools.total_ordering
+@dataclass(frozen=True)
 class Citation:
+    """Ordered as in the text: an article before its paragraphs, a paragraph before its items
+    (``order=True`` would compare None with a number and fail)."""
+
     article: int
     paragraph: int | None = None
     item: int | None = None
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Citation):
+            return NotImplemented
+        return self._position() < other._position()
+
+    def _position(self) -> tuple[int, int, int]:
+        return self.article, -1 if self.paragraph is None else self.paragraph, -1 if self.item is None else self.item
 
     @property
     def clause(self) -> Citation:
