@@ -28,9 +28,9 @@ from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 from treatyqa import offline as _offline  # noqa: F401
 from treatyqa.abstention import Abstention, Vocabulary
 from treatyqa.answering import build_answer
-from treatyqa.catalog import index_status, plan_index, serving_snapshot
+from treatyqa.catalog import IndexPlan, index_status, plan_index, serving_snapshot
 from treatyqa.corpus import CorpusError, corpus_dir, corpus_signature, load_agreement, load_agreement_from
-from treatyqa.domain import LANGUAGES, MODES, Answer, check_mode
+from treatyqa.domain import LANGUAGES, MODES, Agreement, Answer, check_mode
 from treatyqa.embedding.model import resolve_model
 from treatyqa.embedding.prompts import model_prompts
 from treatyqa.errors import IndexUnavailable, InvalidQuestion
@@ -110,12 +110,12 @@ class TreatyQA:
         self._corpus = corpus_dir()
         self._corpus_seen = corpus_signature(self._corpus)
         self._waiting_for = None  # the plan of an edited corpus whose index is not built yet
-        self.agreement = load_agreement()
+        agreement = load_agreement()
         calibrated_weights, calibrated_abstention = load_calibration()
         self.abstention = abstention or calibrated_abstention
         weights = weights if weights is not None else calibrated_weights
         say = progress or logger.info
-        plan = plan_index(self.settings, self.agreement)
+        plan = plan_index(self.settings, agreement)
         self._identity, self._expected = plan.identity, plan.expected
         # the embedded default serves a lock-free snapshot of the index (treatyqa.snapshot);
         # a Qdrant server is searched through qdrant-haystack as it is
@@ -131,12 +131,8 @@ class TreatyQA:
         say("Loading the embedding model…")
         self.model = resolve_model(self.settings.model, self.settings.cache_dir, progress=say)
         self._prompts = model_prompts(self.model)
-        self._clauses = list(self.agreement.citations())
         self._weights = weights
-        # the index holds exactly the plan's documents (its identity says so): its words are
-        # read from the plan rather than from the store
-        self.lexicon = Lexicon.from_documents(plan.documents)
-        self.vocabulary = Vocabulary.from_documents(plan.documents)
+        self._read_corpus(agreement, plan)
         if snapshot is None:
             self.collection = collection
             self._store = make_document_store(self.settings, collection)
@@ -152,6 +148,13 @@ class TreatyQA:
         self.startup_seconds = time.perf_counter() - started
         launch = seconds_since_launch()
         say(f"Ready ({self.startup_seconds:.1f} s" + (f"; {launch:.1f} s since launch)." if launch else ")."))
+
+    def _read_corpus(self, agreement: Agreement, plan: IndexPlan) -> None:
+        """What the pipelines and answers read from the corpus. The index holds exactly the
+        plan's documents (its identity says so): its words are read from the plan rather
+        than from the store."""
+        self.agreement, self._clauses = agreement, list(agreement.citations())
+        self.lexicon, self.vocabulary = Lexicon.from_documents(plan.documents), Vocabulary.from_documents(plan.documents)
 
     def pipeline(self, mode: str = "hybrid") -> Pipeline:
         """The retrieval pipeline of ``mode``, for tools that read its components' outputs
@@ -226,15 +229,14 @@ class TreatyQA:
             self.collection,
         )
 
-    def _move_to(self, waiting: tuple) -> None:
+    def _move_to(self, waiting: tuple[Agreement, IndexPlan]) -> None:
         """Serve the edited corpus once its index is there (everything read from it changes)."""
         agreement, plan = waiting
         found = find_snapshot(self._snapshots, plan.identity, plan.expected)
         if found is None:
             return
         kept = (self.agreement, self._clauses, self.lexicon, self.vocabulary)
-        self.agreement, self._clauses = agreement, list(agreement.citations())
-        self.lexicon, self.vocabulary = Lexicon.from_documents(plan.documents), Vocabulary.from_documents(plan.documents)
+        self._read_corpus(agreement, plan)
         try:
             self._use_snapshot(load_snapshot(found))
         except (OSError, ValueError) as exc:  # pruned or unreadable: keep serving the one loaded

@@ -223,11 +223,11 @@ class Lexicon:
         found = process.extractOne(key, self._choices[lang], scorer=Levenshtein.distance, score_cutoff=limit)
         return (found[0], int(found[1])) if found else None
 
-    def match(self, typed: str, latin: bool = False, prefer: str | None = None, restore: bool = True) -> WordMatch:
+    def match(self, typed: str, latin: bool = False, prefer: str | None = None, keyboard: bool = False) -> WordMatch:
         """The known word ``typed`` stands for; ``latin``: typed in Latin script (Kazakh);
-        ``prefer``: the language that wins when both match equally well; ``restore``: False
-        when the question shows a Kazakh keyboard (Kazakh letters elsewhere), so that its
-        words are taken nearer to how they are typed."""
+        ``prefer``: the language that wins when both match equally well; ``keyboard``: the
+        question shows a Kazakh keyboard (Kazakh letters elsewhere), so that its words are
+        taken nearer to how they are typed."""
         low = typed.lower().replace("ё", "е")
         if not latin:
             order = (prefer, *LANGUAGES) if prefer in LANGUAGES else LANGUAGES
@@ -238,7 +238,7 @@ class Lexicon:
         keys = latin_keys(low) if latin else [fold(low)]
         # in a Russian question, a shared 4-letter beginning (контактного ~ контрабанда) is chance
         shortest = RUSSIAN_CONTEXT_STEM if prefer == "ru" and not KAZAKH_LETTERS & set(low) else MIN_STEM
-        keyboard = not restore and not latin
+        keyboard = keyboard and not latin
         found = [f for key in keys if (f := self._kazakh(key, low, shortest, keyboard))]
         kk_counts = self.counts.get("kk", Counter())
         if found:  # a whole known word before a known beginning; then the commoner word
@@ -251,7 +251,8 @@ class Lexicon:
             return WordMatch(typed, russian[0], "ru", "prefix")
         # a word of the Russian dictionary is no typo: Russian, as typed (in a Kazakh question
         # it may still be a mistyped Kazakh word)
-        russian_word = not latin and not KAZAKH_LETTERS & set(low) and is_russian_word(low)
+        russian_letters = not latin and not KAZAKH_LETTERS & set(low)
+        russian_word = russian_letters and is_russian_word(low)
         if russian_word and prefer != "kk":
             return WordMatch(typed, low, "ru", "dictionary")
         # typos: the nearest known word, Kazakh by its folded key, Russian as typed
@@ -260,7 +261,7 @@ class Lexicon:
             kk = self._nearest(key, "kk", keyboard)
             if kk:
                 candidates.append((kk[1], prefer != "kk", self._kk_folded[kk[0]], "kk"))
-        if not latin and not KAZAKH_LETTERS & set(low) and not russian_word:
+        if russian_letters and not russian_word:
             ru = self._nearest(low, "ru")
             if ru:
                 candidates.append((ru[1], prefer != "ru", ru[0], "ru"))

@@ -74,9 +74,9 @@ def normalize_query(text: str, lexicon: Lexicon, lang: str | None = None) -> Nor
     prefer = lang if lang in LANGUAGES else max(LANGUAGES, key=leaning.count) if leaning else None
 
     unknown = lambda w: WordMatch(w, w, None, "unknown")  # noqa: E731
-    restore = not KAZAKH_LETTERS & set(text.lower())  # no Kazakh keyboard in sight
+    keyboard = bool(KAZAKH_LETTERS & set(text.lower()))  # a Kazakh keyboard in use
     matches = [
-        (latin_matches[w] if read_latin else unknown(w)) if w in latin else lexicon.match(w, prefer=prefer, restore=restore)
+        (latin_matches[w] if read_latin else unknown(w)) if w in latin else lexicon.match(w, prefer=prefer, keyboard=keyboard)
         for w in words
     ]
     judged = judge_words(text, [m.lang for m in matches if m.how != "stop"] or [m.lang for m in matches])
