@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from haystack import Document
 
 from treatyqa.domain import LANGUAGES, Agreement, Answer, Citation, Clause, Hit
@@ -24,11 +26,17 @@ MESSAGES = {
 }
 
 
+@lru_cache(maxsize=4096)
+def _segment_terms(segment: str, lang: str) -> frozenset[str]:
+    """The agreement's segments are few and fixed: stem each once, not at every question."""
+    return frozenset(terms(segment, lang))
+
+
 def _segment_index(clause: Clause, question_terms: set[str], lang: str) -> int:
     """The segment sharing the most question terms (ties: the earlier one)."""
     best, best_score = 0, -1.0
     for i, seg in enumerate(clause.segments()):
-        seg_terms = set(terms(seg, lang))
+        seg_terms = _segment_terms(seg, lang)
         score = len(seg_terms & question_terms) / (1 + 0.02 * len(seg_terms))
         if score > best_score:
             best, best_score = i, score
