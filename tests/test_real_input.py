@@ -69,6 +69,12 @@ def test_mixed_language_questions_are_answered_in_the_grammar_language(qa, quest
     assert first(answer) == (9, None)
 
 
+def test_a_mixed_question_with_a_russian_verb_form_the_agreement_does_not_use_is_answered(qa):
+    # «несет» is not in the agreement («несут» is): known by its lemma, not an unknown word
+    answer = qa.ask("Шығыстарды кто несет?", top_k=3)
+    assert not answer.abstained and first(answer) == (9, None)
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -2,7 +2,7 @@
 
 - ``offtopic_gap``: how much closer the question lies to the out-of-scope staff questions in
   the index than to the agreement (dense similarity, mean of the three nearest of each);
-- ``unknown_share``: the share of the question's stems that occur nowhere in what the
+- ``unknown_share``: the share of the question's words known nowhere in what the
   index knows the agreement to answer (its text and the questions written for its clauses).
 
 The rule abstains when ``w_gap * gap + w_unknown * unknown + bias > 0``. ``python -m
@@ -27,8 +27,9 @@ from haystack import Document
 
 from treatyqa.domain import LANGUAGES
 from treatyqa.lexicon import ANSWERING_LEVELS
-from treatyqa.lexical import STOPWORDS, content_words, stem_words, stems
+from treatyqa.lexical import STOPWORDS, content_words, stem_words
 from treatyqa.normalization import NormalizedQuery
+from treatyqa.russian_words import russian_lemmas
 
 NEIGHBOURS = 3  # one lucky out-of-scope neighbour should not decide alone
 CLAUSE_LEVELS = ("clause", "item", "question")
@@ -106,9 +107,21 @@ def offtopic_gap(dense: list[Document], k: int = NEIGHBOURS) -> float | None:
     return nearest(("offtopic",)) - nearest(CLAUSE_LEVELS)
 
 
+def word_keys(word: str, lang: str) -> frozenset[str]:
+    """What a word is known by: its lexical stem (the Kazakh prefix, the Russian Snowball
+    stem), and for Russian also its dictionary lemmas: the agreement has «несут», a question
+    «несет», and Snowball leaves the two apart."""
+    stem = stem_words([word], lang)[0]
+    return frozenset({stem}) | (russian_lemmas(word) if lang == "ru" else frozenset())
+
+
+def _text_keys(text: str, lang: str) -> set[str]:
+    return set().union(*(word_keys(w, lang) for w in content_words(text, lang)))
+
+
 @dataclass(frozen=True)
 class Vocabulary:
-    """How many answering documents of each language contain each stem."""
+    """How many answering documents of each language contain each word key (:func:`word_keys`)."""
 
     counts: dict[str, Counter[str]]
 
@@ -118,23 +131,24 @@ class Vocabulary:
         for doc in documents:
             if doc.meta.get("level") in ANSWERING_LEVELS and doc.content:
                 lang = doc.meta.get("lang")
-                counts.setdefault(lang, Counter()).update(set(stems(doc.content, lang)))
+                counts.setdefault(lang, Counter()).update(_text_keys(doc.content, lang))
         return cls(counts)
 
     def unknown_share(self, question: str, lang: str | Sequence[str], held_out: str | None = None) -> float:
-        """Share of the question's stems that no answering document contains; with several
-        languages (a mixed question), a word is known when it is known in any of them.
-        ``held_out``: a document's text whose own stems do not count (to score a
+        """Share of the question's words that no answering document knows (by any of their
+        keys); with several languages (a mixed question), a word is known when it is known in
+        any of them. ``held_out``: a document's text whose own words do not count (to score a
         document's question as if it were new)."""
         langs = [lang] if isinstance(lang, str) else list(lang)
-        words = [w for w in content_words(question, langs[0]) if not any(w in STOPWORDS[c] for c in langs)]
-        keys = {tuple(stem_words([w], code)[0] for code in langs) for w in words}
-        if not keys:
+        words = {w for w in content_words(question, langs[0]) if not any(w in STOPWORDS[c] for c in langs)}
+        if not words:
             return 0.0
-        own = [set(stems(held_out, code)) if held_out else set() for code in langs]
-        counts = [self.counts.get(code, Counter()) for code in langs]
+        own = {code: _text_keys(held_out, code) if held_out else set() for code in langs}
+        counts = {code: self.counts.get(code, Counter()) for code in langs}
 
-        def known(key: tuple[str, ...]) -> bool:
-            return any(counts[i][stem] - (stem in own[i]) > 0 for i, stem in enumerate(key))
+        def known(word: str) -> bool:
+            return any(
+                counts[code][key] - (key in own[code]) > 0 for code in langs for key in word_keys(word, code)
+            )
 
-        return sum(1 for key in keys if not known(key)) / len(keys)
+        return sum(1 for w in words if not known(w)) / len(words)

@@ -7,11 +7,14 @@ a paraphrase to the wrong clause; a dictionary word is therefore left as typed.
 
 >>> is_russian_word("зарплата"), is_russian_word("Положена"), is_russian_word("расхды")
 (True, True, False)
+>>> "нести" in russian_lemmas("несет") and "нести" in russian_lemmas("несут")
+True
 """
 
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 
 import pymorphy3
 
@@ -29,3 +32,15 @@ def _analyzer() -> pymorphy3.MorphAnalyzer:
 def is_russian_word(word: str) -> bool:
     """True when the dictionary holds ``word`` in some form (no guessing of unknown words)."""
     return _analyzer().word_is_known(word.lower().replace("ё", "е"))
+
+
+@lru_cache(maxsize=65536)
+def russian_lemmas(word: str) -> frozenset[str]:
+    """The dictionary forms ``word`` may be a form of (несет, несут: нести); empty for a word
+    the dictionary does not hold, whose guessed lemmas would be noise. Cached: a question's
+    words repeat across questions, and a parse costs tens of microseconds."""
+    word = word.lower().replace("ё", "е")
+    analyzer = _analyzer()
+    if not analyzer.word_is_known(word):
+        return frozenset()
+    return frozenset(parse.normal_form.replace("ё", "е") for parse in analyzer.parse(word))
