@@ -20,9 +20,10 @@ from treatyqa.settings import Settings
 DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent
 
 
-def corpus_dir() -> Path:
-    """``TREATYQA_CORPUS_DIR`` (e.g. a folder with the official Russian text) or the bundled corpus."""
-    return Settings.from_env().corpus_dir or DEFAULT_CORPUS_DIR
+def corpus_dir(settings: Settings) -> Path:
+    """The settings' corpus folder (``TREATYQA_CORPUS_DIR``, e.g. with the official Russian
+    text) or the bundled corpus."""
+    return settings.corpus_dir or DEFAULT_CORPUS_DIR
 
 
 def _read_json(path: Path):
@@ -168,8 +169,9 @@ def _load_cached(folder: str) -> Agreement:
 
 
 def load_agreement(folder: Path | None = None) -> Agreement:
-    """Load (once per process) the bilingual agreement from ``folder`` or :func:`corpus_dir`."""
-    return _load_cached(str((folder or corpus_dir()).resolve()))
+    """Load (once per process) the bilingual agreement from ``folder`` (a serving process
+    passes :func:`corpus_dir` of its settings) or the bundled corpus."""
+    return _load_cached(str((folder or DEFAULT_CORPUS_DIR).resolve()))
 
 
 __all__ = ["Citation", "CorpusError", "check_alignment", "corpus_dir", "corpus_signature", "load_agreement", "load_agreement_from"]
