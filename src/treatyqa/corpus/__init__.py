@@ -103,21 +103,17 @@ def check_alignment(texts: dict[str, AgreementText], expected_articles: int) -> 
             raise CorpusError(text.source, f"clause of {reference.source} is missing here", cit.article, cit.paragraph)
 
 
-def _citation_of(key: str) -> Citation:
-    """``5.3`` -> ``Citation(5, 3)``, ``9`` -> ``Citation(9)`` (the keys of ``Citation.key()``)."""
-    article, _, paragraph = key.partition(".")
-    return Citation(int(article), int(paragraph) if paragraph else None)
-
-
 def read_notes(path: Path, lang: str, text: AgreementText) -> dict[Citation, TranslatorNote]:
     """The translator's notes of one translation, keyed by clause; every key must be a clause of it."""
     data = _read_json(path)
     notes: dict[Citation, TranslatorNote] = {}
     for key, entry in data.get("notes", {}).items():
+        citation = Citation.from_key(key)  # a clause: "5.3" or "9"
         try:
-            citation = _citation_of(key)
+            if citation is None or citation.item is not None:
+                raise KeyError(key)
             text.clause(citation)
-        except (ValueError, KeyError):
+        except KeyError:
             raise CorpusError(str(path), f"note {key!r} names no clause of the agreement") from None
         notes[citation] = TranslatorNote(lang, entry["note"], entry["literal"])
     return notes

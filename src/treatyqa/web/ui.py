@@ -43,7 +43,6 @@ from treatyqa.web.render import (
     COMMENT_MAX_CHARS,
     article_choices,
     article_numbers,
-    parse_clause_key,
     render_article,
     render_conversation,
     render_error,
@@ -186,6 +185,15 @@ def query_wishes(params: Mapping[str, str], accept_language: str | None) -> dict
     }
 
 
+@dataclass(frozen=True)
+class Cited:
+    """The clause the article view marks, and the sentence or item to mark in each language;
+    kept per session in a ``gr.State``."""
+
+    citation: Citation
+    highlights: dict[str, str] | None = None
+
+
 # ---------------------------------------------------------------- the layout, in small builders
 
 
@@ -304,7 +312,7 @@ def build_blocks(
 
     with gr.Blocks(title="TreatyQA", analytics_enabled=False, fill_width=False) as demo:
         history = gr.BrowserState([], storage_key=HISTORY_KEY, secret=storage_secret or secrets.token_hex(16))
-        cited = gr.State(None)  # the clause the article view marks: {"article", "paragraph", "item", "highlights"}
+        cited = gr.State(None)  # the Cited clause the article view marks
         header = build_header(agreement, ui0)
         with gr.Tabs(elem_id="tq-tabs", selected="chat") as tabs:
             chat = build_chat_tab(agreement, ui0)
@@ -315,23 +323,22 @@ def build_blocks(
 
         # ------------------------------------------------------------ handlers
 
-        def article_html(number: int | None, lang: str, mark: dict[str, Any] | None, message: str | None = None) -> str:
+        def article_html(number: int | None, lang: str, mark: Cited | None, message: str | None = None) -> str:
             number = DEFAULT_ARTICLE if number is None or int(number) not in numbers else int(number)
-            citation = highlights = None
-            if mark and int(mark["article"]) == number:
-                citation = Citation(number, mark.get("paragraph"), mark.get("item"))
-                highlights = mark.get("highlights")
-            return render_article(qa.agreement, number, lang, cited=citation, highlights=highlights, message=message)
+            if mark is None or mark.citation.article != number:
+                return render_article(qa.agreement, number, lang, message=message)
+            return render_article(
+                qa.agreement, number, lang, cited=mark.citation, highlights=mark.highlights, message=message
+            )
 
-        def open_clause(key: str | None, article: int | None, lang: str) -> tuple[int, dict[str, Any] | None, str]:
+        def open_clause(key: str | None, article: int | None, lang: str) -> tuple[int, Cited | None, str]:
             """The article to show, the clause to mark, and its HTML, for ``?clause=`` / ``?article=``."""
             if key is not None:
-                citation = parse_clause_key(key)
+                citation = Citation.from_key(key)  # the one place a clause key is read
                 if citation is not None and citation.article in numbers:
                     try:
                         qa.agreement["kk"].clause(citation)
-                        mark = {"article": citation.article, "paragraph": citation.paragraph,
-                                "item": citation.item, "highlights": None, "target": True}
+                        mark = Cited(citation)
                         return citation.article, mark, article_html(citation.article, lang, mark)
                     except KeyError:
                         pass
@@ -341,35 +348,33 @@ def build_blocks(
             number = article if article in numbers else DEFAULT_ARTICLE
             return number, None, article_html(number, lang, None)
 
-        def ask_into(raw: str, lang: str, hist: list[dict[str, Any]]):
+        def ask_into(raw: str, lang: str, hist: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Answer | None, str]:
             """Ask; an answer joins the history, a bad question becomes a notice (never a bubble)."""
             try:
-                result = answer_dict(raw)
+                answer = qa.ask(raw, top_k=top_k)
             except Exception as exc:  # every failure becomes a message in the page
                 if not isinstance(exc, (InvalidQuestion, IndexUnavailable)):
                     logger.exception("answering failed")
                 errors = error_messages(exc)
                 return hist, None, render_error(errors.get(lang) or errors.get("en") or next(iter(errors.values())))
-            return [*hist, new_entry(displayable(raw), result, lang)][-MAX_HISTORY:], result, ""
+            return [*hist, new_entry(displayable(raw), answer.to_dict(), lang)][-MAX_HISTORY:], answer, ""
 
-        def follow(result: dict[str, Any] | None, mark, number):
+        def follow(answer: Answer | None, mark: Cited | None, number):
             """The browse view follows an answer to its article, the cited clause marked."""
-            if result and result["hits"] and not result["abstained"]:
-                top = result["hits"][0]
-                mark = {"article": top["article"], "paragraph": top["paragraph"], "item": top.get("item"),
-                        "highlights": top.get("highlights")}
-                number = top["article"]
+            if answer is not None and answer.hits and not answer.abstained:
+                top = answer.hits[0]
+                mark, number = Cited(top.citation, top.highlight_text), top.citation.article
             return mark, number
 
         def on_ask(text: str | None, lang: str, hist, mark, number):
             lang = normalise_lang(lang)
             raw = text if isinstance(text, str) else ""
-            hist, result, notice = ask_into(raw, lang, clean_history(hist))
-            mark, number = follow(result, mark, number)
+            hist, answer, notice = ask_into(raw, lang, clean_history(hist))
+            mark, number = follow(answer, mark, number)
             return (
                 render_conversation(hist, lang, qa.agreement),
                 hist,
-                displayable(raw) if result is None else "",
+                displayable(raw) if answer is None else "",
                 notice,
                 mark,
                 gr.update(value=number),
@@ -505,8 +510,8 @@ def build_blocks(
                 number, mark, view = open_clause(wishes["clause"], wishes["article"], lang)
                 tab = gr.Tabs(selected="browse")
             elif wishes["q"]:
-                hist, result, notice = ask_into(wishes["q"], lang, hist)
-                mark, number = follow(result, None, DEFAULT_ARTICLE)
+                hist, answer, notice = ask_into(wishes["q"], lang, hist)
+                mark, number = follow(answer, None, DEFAULT_ARTICLE)
                 view = article_html(number, lang, mark)
             return (
                 keep if lang == ui0 else lang,
