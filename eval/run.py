@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from treatyqa import offline as _offline  # noqa: F401  (before haystack, transformers, matplotlib)
-from treatyqa.domain import MAX_TOP_K, MIN_TOP_K, MODES, is_top_k
+from treatyqa.domain import MAX_TOP_K, MIN_TOP_K, MODES, Agreement, is_top_k
 
 from eval.breakdown import breakdown
 from eval.gold import GoldFileError, GoldQuestion, default_gold_paths, load_gold
@@ -440,6 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 run_system(qa, gold, mode, args.k, lang_hint=args.lang_from_gold, show_progress=show_bar)
                 for mode in args.systems
             ]
+            agreement = qa.agreement  # the text the runs were answered from
     except TreatyQAError as exc:
         return _fail(f"error: {exc.message('en')}", 1)
 
@@ -454,20 +455,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         curves = {run.name: recall_curve(gold, run.questions, CURVE_K) for run in runs}
         plot_recall_curves(curves, args.plot)
         print(f"wrote {args.plot}")
-    write_exchange_files(args, gold, report)
+    write_exchange_files(args, gold, report, agreement)
     return 0
 
 
-def write_exchange_files(args: argparse.Namespace, gold: Sequence[GoldQuestion], report: dict[str, Any]) -> None:
+def write_exchange_files(
+    args: argparse.Namespace, gold: Sequence[GoldQuestion], report: dict[str, Any], agreement: Agreement
+) -> None:
     """``--report``, ``--trec-run`` and ``--trec-qrels``; they need the agreement, not the model."""
-    from treatyqa.corpus import load_agreement
-
     from eval import trec
     from eval.failures import write_report
 
     if not (args.report or args.trec_run or args.trec_qrels):
         return
-    agreement = load_agreement()
     if args.report:
         records = {name: s["questions"] for name, s in report["systems"].items()}
         failures = write_report(args.report, gold, records, agreement)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from haystack import Document
 
 from treatyqa.catalog import IndexPlan, index_status, plan_index
-from treatyqa.embedding.model import dimension_of, resolve_model
+from treatyqa.embedding.model import embedder_dimension, resolve_model
 from treatyqa.embedding.prompts import model_prompts
 from treatyqa.errors import DiskFull, IndexDamaged, IndexUnavailable
 from treatyqa.progress import Progress, Steps
@@ -185,7 +185,7 @@ def build_index(settings: Settings, *, rebuild: bool = False, progress: Progress
     embedder = pipeline.get_component("passage_embedder").embedder
     say(f"Building the index ({plan.expected} documents)…")
     try:
-        connect_store(settings, store, dimension_of(embedder.embedding_backend.model))
+        connect_store(settings, store, embedder_dimension(embedder))
         steps.start()  # the clock starts with the embedding, not with the model's load
         pipeline.run({"router": {"documents": plan.documents}})
         client = store_client(store)

@@ -185,7 +185,7 @@ def test_treaty_retriever_in_a_pipeline(data_copy):
 
 
 @pytest.mark.slow
-def test_stale_index_is_named_stale(data_copy, tmp_path, monkeypatch):
+def test_stale_index_is_named_stale(data_copy, tmp_path):
     """A corpus change (here: a copy with one word edited) makes the built index stale."""
     import shutil
 
@@ -196,6 +196,5 @@ def test_stale_index_is_named_stale(data_copy, tmp_path, monkeypatch):
     shutil.copytree(DEFAULT_CORPUS_DIR, corpus, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     ru = corpus / "ru.txt"
     ru.write_text(ru.read_text(encoding="utf-8").replace("самостоятельно несут", "сами несут"), encoding="utf-8")
-    monkeypatch.setenv("TREATYQA_CORPUS_DIR", str(corpus))
     with pytest.raises(IndexUnavailable, match="stale"):
-        TreatyQA(Settings.from_env(data_dir=data_copy))
+        TreatyQA(Settings.from_env(data_dir=data_copy, corpus_dir=corpus))

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import re
 import threading
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
 
 from treatyqa.corpus import load_agreement
-from treatyqa.domain import Citation
+from treatyqa.domain import Answer, Citation, Clause, Hit
 from treatyqa.web import i18n
 from treatyqa.web.feedback import FeedbackStore, citations_of
 from treatyqa.web.i18n import EXAMPLES, STRINGS, language_from_accept, message_language, normalise_lang, t
@@ -22,17 +23,15 @@ from treatyqa.web.render import (
     article_choices,
     citation_text,
     decorate,
-    parse_clause_key,
     reference_links,
     render_answer,
     render_article,
-    render_clause_text,
+    render_clause,
     render_conversation,
     render_error,
     render_question,
     render_search,
     search_clauses,
-    split_lines,
 )
 from treatyqa.web.ui import apply_feedback, bridge_request, clean_history, query_wishes
 
@@ -85,8 +84,13 @@ def agreement():
     return load_agreement()
 
 
+def answer_for(qa, question: str, **kw) -> Answer:
+    return qa.ask(question, **kw)
+
+
 def result_for(qa, question: str, **kw) -> dict:
-    return qa.ask(question, **kw).to_dict()
+    """The answer as the browser keeps it and the feedback file records it."""
+    return answer_for(qa, question, **kw).to_dict()
 
 
 # ---------------------------------------------------------------- questions and errors
@@ -116,19 +120,17 @@ def test_error_is_escaped():
 
 def test_list_clause_renders_lead_in_and_items_with_item_marked(agreement):
     clause = agreement["ru"].clause(Citation(5, 3))
-    html = render_clause_text(clause.text, clause.items[1])
+    html = render_clause(clause, clause.items[1])
     parsed = assert_safe(html)
     assert parsed.tags.count("li") == len(clause.items)
     assert re.search(r"<li><mark>изложение существа дела;</mark></li>", html)
     assert html.count("<mark>") == 1
-    lead, items, others = split_lines(clause.text)
-    assert lead == clause.lead_in and items == list(clause.items) and others == []
+    assert html.startswith(f'<p class="tq-lead">{clause.lead_in}</p><ul><li>')  # the parser's lead-in, then its items
 
 
 def test_sentence_highlight_inside_a_line(agreement):
-    text = agreement["ru"].clause(Citation(10)).text
     sentence = "В случае использования других языков Стороны обеспечивают устный и письменный перевод на русский язык."
-    html = render_clause_text(text, sentence)
+    html = render_clause(agreement["ru"].clause(Citation(10)), sentence)
     assert f"<mark>{sentence}</mark>" in html
     assert html.startswith("<p>При осуществлении")
 
@@ -136,13 +138,14 @@ def test_sentence_highlight_inside_a_line(agreement):
 def test_highlight_found_despite_spacing_and_item_fallback(agreement):
     clause = agreement["kk"].clause(Citation(5, 3))
     spaced = "  ".join(clause.items[2].split(" "))
-    assert "<mark>" in render_clause_text(clause.text, spaced)
-    html = render_clause_text(clause.text, "not in the text", item=4)
+    assert "<mark>" in render_clause(clause, spaced)
+    html = render_clause(clause, "not in the text", item=4)
     assert f"<li><mark>{clause.items[3]}</mark></li>" in html
 
 
 def test_corpus_text_is_escaped_too():
-    html = render_clause_text("Lead <i>in</i>:\nitem <script>x</script>;\nlast & final.", "item <script>x</script>;")
+    lines = ("Lead <i>in</i>:", "item <script>x</script>;", "last & final.")
+    html = render_clause(Clause(Citation(1), lines, lines[0], lines[1:]), "item <script>x</script>;")
     parsed = assert_safe(html)
     assert "<mark>item &lt;script&gt;x&lt;/script&gt;;</mark>" in html
     assert "script" not in parsed.tags and "i" not in parsed.tags
@@ -154,9 +157,9 @@ def test_corpus_text_is_escaped_too():
 @pytest.mark.slow
 @pytest.mark.parametrize("ui", ["kk", "ru"])
 def test_answer_names_the_citation_first_and_shows_both_texts(agreement, qa, ui):
-    result = result_for(qa, REQUEST_CONTENTS, top_k=1)
-    assert result["language"] == "ru" and not result["abstained"]
-    html = render_answer(result, ui, agreement)
+    answer = answer_for(qa, REQUEST_CONTENTS, top_k=1)
+    assert answer.language == "ru" and not answer.abstained
+    html = render_answer(answer, ui, agreement)
     assert_safe(html)
     first_text = re.sub(r"<[^>]+>", "\n", html).split("\n")
     first_text = [x for x in first_text if x.strip()]
@@ -174,9 +177,9 @@ def test_answer_names_the_citation_first_and_shows_both_texts(agreement, qa, ui)
 
 @pytest.mark.slow
 def test_further_hits_below_the_first(agreement, qa):
-    result = result_for(qa, "Запрос об оказании содействия должен содержать", top_k=4)
-    assert not result["abstained"] and len(result["hits"]) == 4
-    html = render_answer(result, "ru", agreement)
+    answer = answer_for(qa, "Запрос об оказании содействия должен содержать", top_k=4)
+    assert not answer.abstained and len(answer.hits) == 4
+    html = render_answer(answer, "ru", agreement)
     assert html.count('class="tq-hit tq-primary ') == 1
     assert html.count('class="tq-hit tq-secondary ') == 3
     assert html.index("tq-primary") < html.index(t("further_hits", "ru")) < html.index("tq-secondary")
@@ -185,38 +188,41 @@ def test_further_hits_below_the_first(agreement, qa):
 @pytest.mark.slow
 @pytest.mark.parametrize("ui", ["kk", "ru"])
 def test_abstention_is_a_plain_message(agreement, qa, ui):
-    result = result_for(qa, OUT_OF_SCOPE, top_k=3)
-    assert result["abstained"] and len(result["hits"]) == 3  # the nearest clauses are still returned
-    html = render_answer(result, ui, agreement)
+    answer = answer_for(qa, OUT_OF_SCOPE, top_k=3)
+    assert answer.abstained and len(answer.hits) == 3  # the nearest clauses are still returned
+    html = render_answer(answer, ui, agreement)
     assert t("abstained", ui) in html
     assert 'data-abstained="true"' in html
     assert "tq-primary" not in html and t("nearest_hits", ui) in html
     assert html.count('class="tq-hit tq-secondary ') == 3
-    empty = render_answer({**result, "hits": []}, ui, agreement)  # no nearest clause at all
+    empty = render_answer(replace(answer, hits=()), ui, agreement)  # no nearest clause at all
     assert t("abstained", ui) in empty and "tq-hit" not in empty
 
 
 @pytest.mark.slow
 def test_hostile_answer_fields_are_escaped(agreement, qa):
-    result = result_for(qa, REQUEST_CONTENTS, top_k=2)
-    hits = []
-    for hit in result["hits"]:  # every text field of a real hit replaced by hostile markup
-        hits.append(
-            {
-                **hit,
-                "citation": HOSTILE,
-                "citations": {"kk": HOSTILE, "ru": HOSTILE},
-                "title": HOSTILE,
-                "titles": {"kk": HOSTILE, "ru": HOSTILE},
-                "text": {"kk": HOSTILE, "ru": HOSTILE + "\n" + HOSTILE},
-                "highlight": HOSTILE,
-                "highlights": {"kk": HOSTILE, "ru": HOSTILE},
-            }
+    answer = answer_for(qa, REQUEST_CONTENTS, top_k=2)
+    hits = tuple(  # every text field of a real hit replaced by hostile markup
+        replace(
+            hit,
+            label=HOSTILE,
+            title={"kk": HOSTILE, "ru": HOSTILE},
+            text={"kk": HOSTILE, "ru": HOSTILE + "\n" + HOSTILE},
+            highlight=HOSTILE,
+            highlight_text={"kk": HOSTILE, "ru": HOSTILE},
         )
-    hostile = {**result, "question": HOSTILE, "message": HOSTILE, "hits": hits}
+        for hit in answer.hits
+    )
+    hostile = replace(answer, question=HOSTILE, message=HOSTILE, hits=hits)
     for ui in ("kk", "ru"):
         parsed = assert_safe(render_answer(hostile, ui, agreement))
-        assert "<script>alert(1)</script>" in "".join(parsed.text)  # shown as text, not dropped
+        assert "".join(parsed.text).count("<script>alert(1)</script>") >= 3  # the texts as quoted, shown as text, not dropped
+        # the same answer as the browser gives it back, with the labels it may carry too
+        kept = hostile.to_dict()
+        for hit in kept["hits"]:
+            hit["citations"] = {"kk": HOSTILE, "ru": HOSTILE}
+        parsed = assert_safe(render_conversation([_entry(kept, question=HOSTILE)], ui, agreement))
+        assert "<script>alert(1)</script>" in "".join(parsed.text)
 
 
 def test_article_view_side_by_side_with_cited_clause(agreement):
@@ -320,17 +326,17 @@ def test_feedback_appends_from_many_threads_stay_whole(tmp_path, qa):
 
 
 def test_references_in_the_text_link_to_the_article_or_paragraph(agreement):
-    ru = render_clause_text(agreement["ru"].clause(Citation(3, 1)).text, article=3)
+    ru = render_clause(agreement["ru"].clause(Citation(3, 1)))
     assert 'статьи <a class="tq-xref" href="?article=2" data-tq-nav="article:2">2</a> настоящего Соглашения' in ru
-    kk = render_clause_text(agreement["kk"].clause(Citation(3, 1)).text, article=3)
+    kk = render_clause(agreement["kk"].clause(Citation(3, 1)))
     assert 'Келісімнің <a class="tq-xref" href="?article=2" data-tq-nav="article:2">2</a>-бабының' in kk
-    art4 = render_clause_text(agreement["ru"].clause(Citation(4)).text, article=4)
+    art4 = render_clause(agreement["ru"].clause(Citation(4)))
     assert 'href="?article=1"' in art4
     for lang in ("kk", "ru"):  # "пунктов 1 и 2 настоящей статьи" / "осы баптың 1 және 2-тармақтарының"
-        html = render_clause_text(agreement[lang].clause(Citation(6, 3)).text, article=6)
+        html = render_clause(agreement[lang].clause(Citation(6, 3)))
         assert 'href="?clause=6.1"' in html and 'href="?clause=6.2"' in html
         assert_safe(html)
-    assert "tq-xref" not in render_clause_text(agreement["ru"].clause(Citation(5, 3)).text, article=5)
+    assert "tq-xref" not in render_clause(agreement["ru"].clause(Citation(5, 3)))
 
 
 def test_a_link_inside_the_highlight_nests_properly():
@@ -345,11 +351,11 @@ def test_a_link_inside_the_highlight_nests_properly():
 @pytest.mark.parametrize("ui", ["kk", "ru"])
 def test_copy_citation_is_plain_text_in_the_interface_language(agreement, ui):
     clause = agreement.bilingual(Citation(5, 3))
-    hit = {
-        "article": 5, "paragraph": 3, "item": None,
-        "text": {lang: c.text for lang, c in clause.items()},
-        "status": {"kk": "authentic", "ru": "working_translation"},
-    }
+    hit = Hit(
+        citation=Citation(5, 3), label="", title={}, highlight="", score=0.0,
+        text={lang: c.text for lang, c in clause.items()},
+        status={"kk": "authentic", "ru": "working_translation"},
+    )
     text = citation_text(hit, ui)
     if ui == "ru":
         assert text.startswith(
@@ -387,10 +393,10 @@ def test_article_view_has_previous_and_next_and_the_translator_note(agreement):
 
 
 def test_clause_keys_from_links():
-    assert parse_clause_key("5.3") == Citation(5, 3)
-    assert parse_clause_key("9") == Citation(9)
-    assert parse_clause_key("2.1.5") == Citation(2, 1, 5)
-    assert parse_clause_key("5.3; drop") is None and parse_clause_key("") is None
+    assert Citation.from_key("5.3") == Citation(5, 3)
+    assert Citation.from_key("9") == Citation(9)
+    assert Citation.from_key("2.1.5") == Citation(2, 1, 5)
+    assert Citation.from_key("5.3; drop") is None and Citation.from_key("") is None
 
 
 def _entry(result: dict, **kw) -> dict:

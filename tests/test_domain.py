@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from treatyqa.corpus import load_agreement
-from treatyqa.domain import Agreement, Citation, Hit, TranslatorNote, citation_from_dict
-from treatyqa.web.render import parse_clause_key
+from treatyqa.domain import Agreement, Answer, Citation, Hit, TranslatorNote, citation_from_dict
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +48,10 @@ def test_every_citation_survives_its_key_and_its_dict(agreement):
     assert len(citations) == 36 + 35
     assert len({c.key() for c in citations}) == len(citations)
     for citation in citations:
-        assert parse_clause_key(citation.key()) == citation  # the ?clause= links
+        assert Citation.from_key(citation.key()) == citation  # the ?clause= links
         assert citation_from_dict(citation.to_dict()) == citation
     assert citation_from_dict({"article": "5", "paragraph": 3}) == Citation(5, 3)  # JSON may carry a string
-    assert parse_clause_key("9..2") == Citation(9, None, 2)
+    assert Citation.from_key("9..2") == Citation(9, None, 2)
 
 
 def test_clause_of_an_item_drops_only_the_item():
@@ -109,6 +108,21 @@ def test_hit_to_dict_labels_both_languages_and_rounds_the_score():
     assert hit.to_dict("en")["title"] == "Сұрау салулар"  # no title in that language: the authentic one
     data["titles"]["kk"] = "changed"
     assert hit.title["kk"] == "Сұрау салулар"  # the dict is a copy, not the hit's own
+
+
+def test_an_answer_reads_back_from_its_json():
+    hit = Hit(
+        citation=Citation(5, 3, 2), label="Статья 5, пункт 3", title={"kk": "Сұрау салулар", "ru": "Запросы"},
+        text={"kk": "kk", "ru": "ru"}, highlight="ru", score=0.5, status={"kk": "authentic", "ru": "working_translation"},
+        highlight_text={"kk": "kk", "ru": "ru"}, note=TranslatorNote("ru", "Смысл.", "Буквально."),
+    )
+    answer = Answer("Кто?", "ru", False, "Соответствующие положения", (hit, Hit(Citation(9), "Статья 9", {"kk": "Шығыстар", "ru": "Расходы"}, {}, "", 0.25)),
+                    read_as={"text": "кто"})
+    assert Answer.from_dict(answer.to_dict()).to_dict() == answer.to_dict()
+    assert Answer.from_dict(answer.to_dict()).hits[0] == hit
+    assert Answer.from_dict({"hits": [{"article": 9}]}).hits[0].citation == Citation(9)  # an older entry: fields empty
+    with pytest.raises(KeyError):
+        Answer.from_dict({"hits": [{"paragraph": 3}]})
 
 
 def test_citations_sort_in_the_order_of_the_text():

@@ -12,7 +12,7 @@ from haystack import Document
 
 from treatyqa.answering import build_answer
 from treatyqa.corpus import load_agreement
-from treatyqa.domain import Agreement, Citation
+from treatyqa.domain import Agreement, Citation, Hit
 from treatyqa.language import Detection
 from treatyqa.normalization import NormalizedQuery
 from treatyqa.web.i18n import t
@@ -20,7 +20,6 @@ from treatyqa.web.render import (
     citation_text,
     feedback_status,
     find_words,
-    parse_clause_key,
     provenance_text,
     render_answer,
     search_clauses,
@@ -52,16 +51,16 @@ def test_shorten_only_what_is_over_the_limit():
 
 @pytest.mark.parametrize(("key", "citation"), [(" 5.3 ", Citation(5, 3)), ("5.", Citation(5)), ("100", None), ("5.3.2.1", None)])
 def test_clause_keys_from_links_edge_cases(key, citation):
-    assert parse_clause_key(key) == citation
+    assert Citation.from_key(key) == citation
 
 
 def test_copy_text_of_a_list_item_quotes_the_item_alone(agreement):
-    hit = {
-        "article": 5, "paragraph": 3, "item": 2,
-        "text": {lang: c.text for lang, c in agreement.bilingual(Citation(5, 3)).items()},
-        "highlights": {"kk": "істің мән-жайын баяндау;", "ru": "изложение существа дела;"},
-        "status": {"kk": "authentic", "ru": "authentic"},
-    }
+    hit = Hit(
+        citation=Citation(5, 3, 2), label="", title={}, highlight="", score=0.0,
+        text={lang: c.text for lang, c in agreement.bilingual(Citation(5, 3)).items()},
+        highlight_text={"kk": "істің мән-жайын баяндау;", "ru": "изложение существа дела;"},
+        status={"kk": "authentic", "ru": "authentic"},
+    )
     assert citation_text(hit, "ru").endswith("(5-бап, 3-тармақ, 2-тармақша) Соглашения между МВД РК и МВД РФ о "
                                              "сотрудничестве от 23.10.2008: «изложение существа дела;»")
     assert citation_text(hit, "kk").endswith("5-бап, 3-тармақ, 2-тармақша (Статья 5, пункт 3, подпункт 2): «істің мән-жайын баяндау;»")
@@ -86,12 +85,12 @@ def test_an_answer_built_from_the_agreement_renders_citation_first_with_the_item
     query = NormalizedQuery("q", "Нужно ли излагать существо дела?", Detection("ru", "words", {"ru": 1.0}), ())
     docs = [Document(content="…", meta={"article": 5, "paragraph": 3, "item": 2}, score=0.9),
             Document(content="…", meta={"article": 9, "paragraph": None, "item": None}, score=0.5)]
-    result = build_answer("q", query, docs, agreement, 5, False).to_dict()
-    html = render_answer(result, "kk", agreement)
+    answer = build_answer("q", query, docs, agreement, 5, False)
+    html = render_answer(answer, "kk", agreement)
     text = [x for x in re.sub(r"<[^>]+>", "\n", html).split("\n") if x.strip()]
     assert text[:2] == ["Статья 5, пункт 3", "5-бап, 3-тармақ"]  # the question's language first
     assert "<li><mark>изложение существа дела;</mark></li>" in html
     assert "<li><mark>істің мән-жайын баяндау;</mark></li>" in html
     assert html.count('class="tq-hit tq-primary ') == 1 and html.count('class="tq-hit tq-secondary ') == 1
-    withheld = render_answer({**result, "abstained": True}, "ru", agreement)
+    withheld = render_answer(replace(answer, abstained=True), "ru", agreement)
     assert "tq-primary" not in withheld and t("abstained", "ru") in withheld

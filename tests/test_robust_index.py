@@ -139,7 +139,7 @@ def test_build_on_a_full_disk_removes_what_it_wrote(small_data_disk: Path):
 
 
 @pytest.mark.slow
-def test_corpora_share_a_data_folder_and_leftovers_are_cleaned(data_copy, tmp_path, monkeypatch):
+def test_corpora_share_a_data_folder_and_leftovers_are_cleaned(data_copy, tmp_path):
     """A second corpus folder builds beside the first without dropping it; a half-written
     collection and an orphaned folder are gone after the build."""
     settings = Settings.from_env(data_dir=data_copy)
@@ -148,8 +148,8 @@ def test_corpora_share_a_data_folder_and_leftovers_are_cleaned(data_copy, tmp_pa
 
     other = tmp_path / "corpus-b"
     shutil.copytree(DEFAULT_CORPUS_DIR, other, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    monkeypatch.setenv("TREATYQA_CORPUS_DIR", str(other))
-    plan_b = plan_index(settings)
+    settings_b = settings.model_copy(update={"corpus_dir": other})
+    plan_b = plan_index(settings_b)
     assert plan_b.slot != plan_a.slot and plan_b.identity != plan_a.identity
 
     half = make_document_store(settings, f"{plan_b.identity.rsplit('_', 1)[0]}_c00000000_1")  # another corpus's dead build
@@ -159,7 +159,7 @@ def test_corpora_share_a_data_folder_and_leftovers_are_cleaned(data_copy, tmp_pa
     orphan.mkdir()
     (orphan / "storage.sqlite").write_bytes(b"")
 
-    report = build_index(settings)
+    report = build_index(settings_b)
     assert report.built
     names = _complete(settings)
     assert sorted(names) == sorted([first, report.collection])
@@ -170,7 +170,6 @@ def test_corpora_share_a_data_folder_and_leftovers_are_cleaned(data_copy, tmp_pa
     finally:
         client.close()
 
-    monkeypatch.delenv("TREATYQA_CORPUS_DIR")
     assert find_index(settings, plan_index(settings)) == first  # the first corpus is still served
 
 

@@ -107,10 +107,10 @@ class TreatyQA:
     ):
         started = time.perf_counter()
         self.settings = settings or Settings.from_env()
-        self._corpus = corpus_dir()
+        self._corpus = corpus_dir(self.settings)
         self._corpus_seen = corpus_signature(self._corpus)
         self._waiting_for = None  # the plan of an edited corpus whose index is not built yet
-        agreement = load_agreement()
+        agreement = load_agreement(self._corpus)
         calibrated_weights, calibrated_abstention = load_calibration()
         self.abstention = abstention or calibrated_abstention
         weights = weights if weights is not None else calibrated_weights

@@ -32,9 +32,10 @@ class IndexPlan:
 
 
 def plan_index(settings: Settings, agreement: Agreement | None = None) -> IndexPlan:
-    agreement = agreement or load_agreement()
+    folder = corpus_dir(settings)
+    agreement = agreement or load_agreement(folder)
     # the slot ties collections to the corpus folder: two corpora can share one data folder
-    slot = corpus_slot(corpus_dir())
+    slot = corpus_slot(folder)
     identity = index_identity(agreement.corpus_hash + data_hash(), settings.model, slot)
     return IndexPlan(identity, all_documents(agreement), slot)
 

@@ -8,6 +8,7 @@ A citation identity is ``(article, paragraph, item)``: article 0 is the preamble
 from __future__ import annotations
 
 import functools
+import re
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,10 @@ def check_mode(mode: str) -> str:
 def is_top_k(value: object) -> bool:
     """Whether ``value`` is a whole number from :data:`MIN_TOP_K` to :data:`MAX_TOP_K`."""
     return isinstance(value, int) and MIN_TOP_K <= value <= MAX_TOP_K
+
+
+# what Citation.key() writes, with room for the spaces a hand-typed link may carry
+_KEY = re.compile(r"\s*(\d{1,2})(?:\.(\d{0,2}))?(?:\.(\d{1,2}))?\s*")
 
 
 @functools.total_ordering
@@ -102,6 +107,20 @@ class Citation:
 
     def to_dict(self) -> dict[str, int | None]:
         return {"article": self.article, "paragraph": self.paragraph, "item": self.item}
+
+    @classmethod
+    def from_key(cls, key: str | None) -> Citation | None:
+        """The citation of a :meth:`key` (``5.3``, ``5.3.2``, ``9``), as a link or a corpus file
+        names it; None for anything else.
+
+        >>> Citation.from_key(" 5.3 "), Citation.from_key("9..2"), Citation.from_key("5.3; drop")
+        (Citation(article=5, paragraph=3, item=None), Citation(article=9, paragraph=None, item=2), None)
+        """
+        match = _KEY.fullmatch(key or "")
+        if not match:
+            return None
+        article, paragraph, item = match.groups()
+        return cls(int(article), int(paragraph) if paragraph else None, int(item) if item else None)
 
 
 @dataclass(frozen=True)
@@ -257,6 +276,23 @@ class Hit:
             "translator_note": self.note.to_dict() if self.note else None,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Hit:
+        """A hit read back from :meth:`to_dict` (an answer kept in the browser); missing fields
+        are empty, a missing ``article`` is a KeyError."""
+        note = data.get("translator_note")
+        return cls(
+            citation=citation_from_dict(data),
+            label=str(data.get("citation") or ""),
+            title=dict(data.get("titles") or {}),
+            text=dict(data.get("text") or {}),
+            highlight=str(data.get("highlight") or ""),
+            score=float(data.get("score") or 0.0),
+            status=dict(data.get("status") or {}),
+            highlight_text=dict(data.get("highlights") or {}),
+            note=TranslatorNote(note["lang"], note["note"], note["literal"]) if isinstance(note, dict) else None,
+        )
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -283,6 +319,19 @@ class Answer:
             "read_as": dict(self.read_as),
             "hits": [h.to_dict(lang) for h in self.hits],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """An answer read back from :meth:`to_dict`: the chat's history comes back from the
+        browser as JSON."""
+        return cls(
+            question=str(data.get("question") or ""),
+            language=str(data.get("language") or ""),
+            abstained=bool(data.get("abstained")),
+            message=str(data.get("message") or ""),
+            hits=tuple(Hit.from_dict(hit) for hit in data.get("hits") or ()),
+            read_as=dict(data.get("read_as") or {}),
+        )
 
 
 def citation_from_dict(data: dict[str, Any]) -> Citation:

@@ -27,9 +27,10 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from treatyqa import offline as _offline  # noqa: F401  (before haystack and transformers)
-from treatyqa.corpus import load_agreement
+from treatyqa.corpus import corpus_dir, load_agreement
 from treatyqa.domain import LANGUAGES, Agreement, Citation, answer_language
 from treatyqa.errors import InvalidQuestion, TreatyQAError
+from treatyqa.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +116,9 @@ def article_list(agreement: Agreement) -> list[dict[str, Any]]:
 class Service:
     """The tools' state: the agreement now, a :class:`treatyqa.TreatyQA` at the first question."""
 
-    def __init__(self, qa_factory: Callable[[], Any] | None = None):
-        self.agreement = load_agreement()
+    def __init__(self, qa_factory: Callable[[], Any] | None = None, settings: Settings | None = None):
+        self.settings = settings or Settings.from_env()
+        self.agreement = load_agreement(corpus_dir(self.settings))
         self._factory = qa_factory
         self._qa = None
         self._lock = threading.Lock()
@@ -127,7 +129,7 @@ class Service:
                 if self._factory is None:
                     from treatyqa.entry import open_qa
 
-                    self._factory = open_qa
+                    self._factory = lambda: open_qa(self.settings)
                 # stdout carries the protocol: whatever building the index prints goes to stderr
                 with contextlib.redirect_stdout(sys.stderr):
                     self._qa = self._factory()

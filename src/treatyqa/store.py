@@ -390,7 +390,7 @@ def connect_store(settings: Settings, store: QdrantDocumentStore, embedding_dim:
     surface here as one plain sentence."""
     store.embedding_dim = embedding_dim
     try:
-        store._initialize_client()
+        store_client(store)
     except ValueError as exc:
         if "dimension" in str(exc).lower() or "vector size" in str(exc).lower():
             raise dimension_mismatch(store.index, embedding_dim, str(exc)) from exc
@@ -411,6 +411,8 @@ def dimension_mismatch(collection: str, dim: int, detail: str) -> IndexUnavailab
 
 
 def store_client(store: QdrantDocumentStore) -> QdrantClient:
+    """The store's qdrant-client, connected (the collection created if needed). qdrant-haystack
+    has no public accessor for either, so its private ones are reached here and nowhere else."""
     store._initialize_client()
     assert store._client is not None
     return store._client

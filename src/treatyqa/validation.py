@@ -41,7 +41,9 @@ def displayable(raw: object) -> str:
     return _SURROGATE.sub("\ufffd", raw)
 
 
-def validate_question(raw: object, max_chars: int, ui_lang: str = "ru") -> str:
+def validate_question(raw: object, max_chars: int) -> str:
+    """The question as searched (:func:`clean_question`), or InvalidQuestion carrying the
+    reason in every language (the caller shows the one its user reads)."""
     if not isinstance(raw, str):
         raise InvalidQuestion(
             "The question must be text.", "Сұрақ мәтін болуы керек.", "Вопрос должен быть текстом."

