@@ -505,12 +505,13 @@ def wire_browse(page: Page, logic: ChatLogic) -> None:
     )
 
 
-def wire_language(page: Page, logic: ChatLogic, agreement: Agreement) -> None:
-    """The interface language switch redraws every label and view."""
+def wire_language(page: Page, logic: ChatLogic) -> None:
+    """The interface language switch redraws every label and view (of the agreement served now)."""
     header, chat, browse = page.header, page.chat, page.browse
 
     def on_language(lang: str, hist, number, mark, text: str):
         lang = normalise_lang(lang)
+        agreement = logic.qa.agreement
         return {
             header.html: render_header(agreement, lang),
             header.ui_lang: gr.update(label=t("ui_language", lang)),
@@ -544,7 +545,7 @@ def wire_language(page: Page, logic: ChatLogic, agreement: Agreement) -> None:
     )
 
 
-def wire_load(page: Page, logic: ChatLogic, demo: gr.Blocks, agreement: Agreement) -> None:
+def wire_load(page: Page, logic: ChatLogic, demo: gr.Blocks) -> None:
     chat, browse = page.chat, page.browse
 
     def on_load(hist, request: gr.Request):
@@ -569,7 +570,7 @@ def wire_load(page: Page, logic: ChatLogic, demo: gr.Blocks, agreement: Agreemen
                     page.cited: mark, chat.notice: notice}
         if lang != DEFAULT_UI_LANGUAGE:
             out[page.header.ui_lang] = lang
-        return out | {chat.conversation: render_conversation(hist, lang, agreement), page.history: hist}
+        return out | {chat.conversation: render_conversation(hist, lang, logic.qa.agreement), page.history: hist}
 
     demo.load(
         on_load,
@@ -598,8 +599,8 @@ def build_blocks(
         wire_bridge(page, logic)
         wire_chat_tools(page, logic)
         wire_browse(page, logic)
-        wire_language(page, logic, agreement)
-        wire_load(page, logic, demo, agreement)
+        wire_language(page, logic)
+        wire_load(page, logic, demo)
 
         def ask(question: str, top_k: int = TOP_K, lang: str | None = None) -> dict:
             """Answer a question about the agreement: the same JSON as the CLI's --json and POST /api/ask."""
