@@ -144,6 +144,7 @@ class TreatyQA:
         if preload_language:  # a one-question process loads lingua only if the letters do not decide
             preload()
         self._lock = threading.Lock()
+        self._answered = 0  # questions run through a pipeline (refused ones are not counted)
         atexit.register(self.close)
         self.startup_seconds = time.perf_counter() - started
         launch = seconds_since_launch()
@@ -263,6 +264,7 @@ class TreatyQA:
                 raise _closed_index()
             self._follow_rebuilds()
             result = self._pipelines[mode].run(pipeline_inputs(text, lang), include_outputs_from={"normalizer"})
+            self._answered += 1
         query: NormalizedQuery = result["normalizer"]["query"]
         ranked = result["fusion"]["documents"]
         cited = bool(ranked) and ranked[0].meta.get("pinned", False)
@@ -270,6 +272,11 @@ class TreatyQA:
         answer = build_answer(text, query, ranked, self.agreement, top_k, abstained)
         elapsed = (time.perf_counter() - started) * 1000
         return replace(answer, timings_ms={"total": elapsed}, abstention_features=features)
+
+    @property
+    def questions_answered(self) -> int:
+        """How many questions this instance has computed (run through a pipeline) so far."""
+        return self._answered
 
     @property
     def closed(self) -> bool:
