@@ -198,16 +198,21 @@ def test_questions_whose_client_has_gone_are_not_computed(live, qa):
     admission = live.app.state.admission
     skipped_before = admission.skipped
     results: list[int] = []
-    with qa._lock:  # the real answering lock: the first question blocks on it
-        first = threading.Thread(target=lambda: results.append(_ask_json(live.port, {"question": "Кто несет расходы?"})[0]))
-        first.start()
-        _wait_for(lambda: admission.admitted == 1)
-        waiting = admission.max_waiting - 1  # all of them fit in the waiting room
+    before = qa.questions_answered
+    with qa._lock:  # the real answering lock: the questions in the computing slots block on it
+        first = [threading.Thread(target=lambda: results.append(_ask_json(live.port, {"question": "Кто несет расходы?"})[0]))
+                 for _ in range(admission.slots)]
+        for thread in first:
+            thread.start()
+        _wait_for(lambda: admission.admitted == admission.slots)
+        waiting = admission.max_waiting  # all of them fit in the waiting room
         for _ in range(waiting):
             _abandon(live.port, {"question": "Что должен содержать запрос?"})
         _wait_for(lambda: admission.skipped - skipped_before == waiting, timeout=90)
-    first.join(60)
-    assert results == [200]
+    for thread in first:
+        thread.join(60)
+    assert results == [200] * admission.slots
+    assert qa.questions_answered - before == admission.slots  # none of the abandoned was computed
     started = time.monotonic()
     assert _ask_json(live.port, {"question": "Кто несет расходы?"})[0] == 200
     assert admission.admitted == 0 and time.monotonic() - started < 30  # not behind the dead questions
