@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -197,19 +198,78 @@ def test_questions_whose_client_has_gone_are_not_computed(live, qa):
     admission = live.app.state.admission
     skipped_before = admission.skipped
     results: list[int] = []
-    with qa._lock:  # the real answering lock: the first question blocks on it
-        first = threading.Thread(target=lambda: results.append(_ask_json(live.port, {"question": "Кто несет расходы?"})[0]))
-        first.start()
-        _wait_for(lambda: admission.admitted == 1)
-        waiting = admission.max_waiting - 1  # all of them fit in the waiting room
+    before = qa.questions_answered
+    with qa._lock:  # the real answering lock: the questions in the computing slots block on it
+        first = [threading.Thread(target=lambda: results.append(_ask_json(live.port, {"question": "Кто несет расходы?"})[0]))
+                 for _ in range(admission.slots)]
+        for thread in first:
+            thread.start()
+        _wait_for(lambda: admission.admitted == admission.slots)
+        waiting = admission.max_waiting  # all of them fit in the waiting room
         for _ in range(waiting):
             _abandon(live.port, {"question": "Что должен содержать запрос?"})
         _wait_for(lambda: admission.skipped - skipped_before == waiting, timeout=90)
-    first.join(60)
-    assert results == [200]
+    for thread in first:
+        thread.join(60)
+    assert results == [200] * admission.slots
+    assert qa.questions_answered - before == admission.slots  # none of the abandoned was computed
     started = time.monotonic()
     assert _ask_json(live.port, {"question": "Кто несет расходы?"})[0] == 200
     assert admission.admitted == 0 and time.monotonic() - started < 30  # not behind the dead questions
+
+
+def _abandon_gradio(port: int, fn_index: int, data: list[Any]) -> None:
+    """Join Gradio's queue as the browser and gradio_client do, start reading the event
+    stream, then close the connection: the client has gone while its event waits."""
+    session = uuid.uuid4().hex[:11]
+    body = {"data": data, "event_data": None, "session_hash": session, "trigger_id": None, "fn_index": fn_index}
+    status, _, joined = _raw_post(port, "/gradio_api/queue/join", json.dumps(body).encode("ascii"))
+    assert status == 200, joined
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(f"GET /gradio_api/queue/data?session_hash={session} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")  # the stream is open: the event is waiting
+
+
+def _slots(blocks, fn_index: int) -> int:
+    limit = blocks.fns[fn_index].concurrency_limit
+    return blocks._queue.default_concurrency_limit if limit == "default" else limit
+
+
+def _running(blocks, fn_index: int) -> int:
+    event_queue = blocks._queue.event_queue_per_concurrency_id.get(blocks.fns[fn_index].concurrency_id)
+    return 0 if event_queue is None else event_queue.current_concurrency
+
+
+def test_gradio_events_whose_client_has_gone_are_not_computed(live, qa):
+    """Gradio API and chat: events waiting in the queue when their client closes the stream
+    are removed, never computed; the next normal request is answered, not queued behind them."""
+    blocks = live.app.state.blocks
+    api, chat = fn_index_of(live.base, "ask"), fn_index_of(live.base, "on_ask")
+    slots = {fn: _slots(blocks, fn) for fn in (api, chat)}
+    abandoned = 20
+    results: list[bool] = []
+    before = qa.questions_answered
+    with qa._lock:  # the real answering lock: the events Gradio starts block on it
+        busy = [threading.Thread(target=lambda: results.append(gradio_call(live.base, ["Кто несет расходы?", 5, None], fn_index=api)[0]))
+                for _ in range(slots[api])]
+        busy += [threading.Thread(target=lambda: results.append(chat_turn(live.base, "Кто несет расходы?", chat)[0]))
+                 for _ in range(slots[chat])]
+        for thread in busy:
+            thread.start()
+        _wait_for(lambda: all(_running(blocks, fn) == slots[fn] for fn in (api, chat)))
+        for i in range(abandoned):
+            if i % 2:
+                _abandon_gradio(live.port, api, ["Что должен содержать запрос?", 5, None])
+            else:
+                _abandon_gradio(live.port, chat, ["Что должен содержать запрос?", "ru", None, None, 5])
+        _wait_for(lambda: len(blocks._queue) == 0, timeout=90)  # Gradio noticed and dropped them
+    for thread in busy:
+        thread.join(120)
+    assert results == [True] * len(busy)
+    ok, output = gradio_call(live.base, ["Кто несет расходы?", 5, None], fn_index=api)
+    assert ok and output[0]["hits"]
+    _wait_for(lambda: all(_running(blocks, fn) == 0 for fn in (api, chat)))
+    assert qa.questions_answered - before == len(busy) + 1  # the abandoned twenty never ran
 
 
 def test_too_many_waiting_questions_get_503_with_retry_after(live, qa):

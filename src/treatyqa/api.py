@@ -48,6 +48,12 @@ logger = logging.getLogger(__name__)
 # Fusion weights and the abstention rule, chosen on eval/gold/dev.jsonl by python -m eval.tune.
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
 REBUILD_CHECK_SECONDS = 1.0  # how often a serving process looks for a rebuilt index
+# Questions computed at once by one TreatyQA. The serving path reads only shared, unchanging
+# data (the snapshot's arrays, the lexicon, the clause list); the pipelines keep no state
+# between runs; the embedding engine and lingua take their own locks, and pymorphy3 has one
+# analyzer per thread. The state that changes (a rebuilt index, an edited corpus) is swapped
+# under ``_lock`` and read once at the start of a question.
+ANSWERING_SLOTS = 4
 
 
 def load_calibration(path: Path = CALIBRATION_FILE) -> tuple[dict[str, float], Abstention]:
@@ -143,7 +149,11 @@ class TreatyQA:
         self._checked_at = time.monotonic()
         if preload_language:  # a one-question process loads lingua only if the letters do not decide
             preload()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the serving state: store, pipelines, corpus
+        self._idle = threading.Condition(self._lock)  # no question computing (for close)
+        self._computing = 0
+        self._slots = threading.BoundedSemaphore(ANSWERING_SLOTS)
+        self._answered = 0  # questions run through a pipeline (refused ones are not counted)
         atexit.register(self.close)
         self.startup_seconds = time.perf_counter() - started
         launch = seconds_since_launch()
@@ -258,18 +268,37 @@ class TreatyQA:
                 f"Неизвестный язык {lang!r}: используйте kk или ru.",
             )
         started = time.perf_counter()
-        with self._lock:  # the embedded store and the model are shared by all threads
-            if self._store is None:  # closed: the store would silently reopen (and relock) on use
-                raise _closed_index()
-            self._follow_rebuilds()
-            result = self._pipelines[mode].run(pipeline_inputs(text, lang), include_outputs_from={"normalizer"})
+        with self._slots:  # at most ANSWERING_SLOTS questions at once
+            with self._lock:  # the state of one moment: a rebuild swaps it only here
+                if self._store is None:  # closed: the store would silently reopen (and relock) on use
+                    raise _closed_index()
+                self._follow_rebuilds()
+                pipeline, agreement, vocabulary = self._pipelines[mode], self.agreement, self.vocabulary
+                self._computing += 1
+            try:
+                result = pipeline.run(pipeline_inputs(text, lang), include_outputs_from={"normalizer"})
+            finally:
+                with self._lock:
+                    self._computing -= 1
+                    self._answered += 1
+                    self._idle.notify_all()
         query: NormalizedQuery = result["normalizer"]["query"]
         ranked = result["fusion"]["documents"]
         cited = bool(ranked) and ranked[0].meta.get("pinned", False)
-        features, abstained = self.abstention.judge(query, result["fusion"]["offtopic_gap"], self.vocabulary, cited)
-        answer = build_answer(text, query, ranked, self.agreement, top_k, abstained)
+        features, abstained = self.abstention.judge(query, result["fusion"]["offtopic_gap"], vocabulary, cited)
+        answer = build_answer(text, query, ranked, agreement, top_k, abstained)
         elapsed = (time.perf_counter() - started) * 1000
         return replace(answer, timings_ms={"total": elapsed}, abstention_features=features)
+
+    @property
+    def answering_slots(self) -> int:
+        """How many questions this instance computes at once (more wait for a slot)."""
+        return ANSWERING_SLOTS
+
+    @property
+    def questions_answered(self) -> int:
+        """How many questions this instance has computed (run through a pipeline) so far."""
+        return self._answered
 
     @property
     def closed(self) -> bool:
@@ -279,6 +308,9 @@ class TreatyQA:
         """Release the store (and its lock on the index folder); ``ask`` then raises :class:`IndexUnavailable`."""
         lock = getattr(self, "_lock", None) or contextlib.nullcontext()
         with lock:  # not in the middle of someone's ask
+            idle = getattr(self, "_idle", None)
+            if idle is not None:
+                idle.wait_for(lambda: self._computing == 0)
             store, self._store = getattr(self, "_store", None), None
             if isinstance(store, QdrantDocumentStore):
                 store.close()

@@ -221,7 +221,7 @@ def create_api(qa: Any, auth: str | None = None, admission: Admission | None = N
 
     ``qa`` is a :class:`treatyqa.TreatyQA` (or ``None`` while unavailable: every answer is a 503).
     ``auth`` (``"user:password"``, see :class:`Login`) requires HTTP Basic authentication on the API.
-    ``admission`` bounds how many questions may wait (default: 64 waiting, one computing).
+    ``admission`` bounds how many questions may wait (default: 64 waiting, as many computing as ``qa`` answers at once).
     """
     app = FastAPI(
         title="TreatyQA",
@@ -232,7 +232,7 @@ def create_api(qa: Any, auth: str | None = None, admission: Admission | None = N
         redoc_url=None,
     )
     app.state.qa = qa
-    app.state.admission = admission = admission or Admission()
+    app.state.admission = admission = admission or Admission(slots=getattr(qa, "answering_slots", 1))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
