@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest_app import START_TIMEOUT, start_app, wait_ready
+from treatyqa.corpus import load_agreement
+from treatyqa.documents import all_documents
 
 pytestmark = pytest.mark.slow
 
@@ -27,6 +29,7 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
 
 
 def test_first_start_serves_a_starting_page_with_counts_then_the_chat(tmp_path: Path):
+    total = len(all_documents(load_agreement()))  # what the build has to embed
     app = start_app(tmp_path / "data", wait=False)
     try:
         launched = time.monotonic()
@@ -55,7 +58,7 @@ def test_first_start_serves_a_starting_page_with_counts_then_the_chat(tmp_path: 
                 counted = body
             time.sleep(0.3)
         assert counted is not None, f"no count seen while building:\n{app.log()[-3000:]}"
-        assert 0 < counted["done"] < counted["total"] == 1542 and counted["eta_seconds"] is not None
+        assert 0 < counted["done"] < counted["total"] == total and counted["eta_seconds"] is not None
         status, page = get(app.url, {"Accept-Language": "ru"})
         assert status == 200 and "TreatyQA запускается" in page
         assert "обработано документов:" in page or "загрузка индекса и модели" in page  # the build may just have ended
@@ -68,8 +71,8 @@ def test_first_start_serves_a_starting_page_with_counts_then_the_chat(tmp_path: 
         while "The chat is ready" not in app.log() and time.monotonic() < deadline:
             time.sleep(0.1)
         log = app.log()
-        assert log.index("Listening on " + app.url) < log.index("Building the index (1542 documents)")
-        assert "Building the index: 1542 of 1542 documents (100 %)" in log  # lines, not a bar: not a terminal
+        assert log.index("Listening on " + app.url) < log.index(f"Building the index ({total} documents)")
+        assert f"Building the index: {total} of {total} documents (100 %)" in log  # lines, not a bar: not a terminal
         assert log.index("Writing the index") < log.index("The chat is ready: " + app.url)
         assert "Traceback" not in log
     finally:
