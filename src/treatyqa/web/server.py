@@ -8,13 +8,15 @@ the model cache and the index, with progress on the console; then the chat, on t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import logging
+import signal
 import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import treatyqa  # noqa: F401  (offline environment variables before gradio is imported)
@@ -116,6 +118,20 @@ class _Server(uvicorn.Server):
             stop_streams(self._app)
         finally:
             super().handle_exit(sig, frame)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """uvicorn's, without raising Ctrl+C again after its graceful shutdown: raised inside
+        the event loop, it cancels the lifespan task and prints two tracebacks over a clean stop."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -278,6 +294,8 @@ def serve(
         _stop_on(stop, server)
         _announce_when_started(server, url, say)
         server.run(sockets=[sock])
+        if server.should_exit:
+            say("Stopped.")
         return 0
     finally:
         qa.close()
