@@ -21,6 +21,7 @@ from typing import Any
 
 import treatyqa  # noqa: F401  (offline environment variables before gradio is imported)
 import uvicorn
+from uvicorn.server import HANDLED_SIGNALS
 from fastapi import FastAPI
 
 from treatyqa.console import PROGRESS_MODES, ConsoleProgress, wants_bar
@@ -126,7 +127,7 @@ class _Server(uvicorn.Server):
         if threading.current_thread() is not threading.main_thread():
             yield
             return
-        original = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in HANDLED_SIGNALS}
         try:
             yield
         finally:
