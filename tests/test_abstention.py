@@ -140,7 +140,7 @@ def test_calibration_file_holds_a_rule_per_language():
 )
 def test_questions_the_agreement_does_not_answer_abstain(qa, question, lang):
     answer = qa.ask(question)
-    assert answer.abstained and answer.message == MESSAGES["abstained"][lang]
+    assert answer.abstained and answer.message == MESSAGES["abstained"][lang] + " " + MESSAGES["nearest"][lang]
     assert answer.hits  # the nearest clauses are still shown
 
 

@@ -91,7 +91,25 @@ def test_top_k_cuts_the_ranking_and_a_missing_score_is_zero(agreement):
 def test_the_message_says_answered_or_abstained_in_the_questions_language(agreement, lang):
     assert answer(agreement, "x", lang, Citation(9)).message == MESSAGES["answered"][lang]
     withheld = answer(agreement, "x", lang, Citation(9), abstained=True)
-    assert withheld.abstained and withheld.message == MESSAGES["abstained"][lang] and withheld.hits
+    assert withheld.abstained and withheld.hits
+    assert withheld.message == MESSAGES["abstained"][lang] + " " + MESSAGES["nearest"][lang]
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_a_citation_the_agreement_lacks_is_said_first(agreement, lang):
+    # "Статья 16" alone: no hits, and the message says why (not "the nearest clauses below")
+    alone = build_answer("Статья 16", read_as("Статья 16", lang), [], agreement, 5, True, (Citation(16),))
+    assert alone.abstained and not alone.hits and alone.not_in_agreement == (Citation(16),)
+    assert alone.message == MESSAGES["no_article"][lang].format(article=16, last=15)
+    # "9.2": article 9 has no numbered paragraphs; its text is the answer, after the notice
+    fallback = build_answer("ст. 9 п. 2", read_as("ст. 9 п. 2", lang), ranked(Citation(9)), agreement, 5, False, (Citation(9, 2),))
+    assert fallback.message == MESSAGES["no_paragraph"][lang].format(article=9, paragraph=2) + " " + MESSAGES["answered"][lang]
+    assert Answer.from_dict(fallback.to_dict()).not_in_agreement == (Citation(9, 2),)
+
+
+def test_digits_alone_are_not_called_another_language(agreement):
+    result = build_answer("15.4", read_as("15.4", "und"), [], agreement, 5, True, (Citation(15, 4),))
+    assert result.message == "В статье 15 Соглашения нет пункта 4."
 
 
 def test_a_third_language_is_named_and_answered_with_russian_labels(agreement):
@@ -103,7 +121,7 @@ def test_a_third_language_is_named_and_answered_with_russian_labels(agreement):
 def test_the_answer_as_json_is_what_the_cli_and_the_api_print(agreement):
     result = answer(agreement, "Что должен содержать запрос?", "ru", Citation(5, 3, 2), Citation(6, 3))
     data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
-    assert list(data) == ["question", "language", "abstained", "message", "read_as", "hits"]
+    assert list(data) == ["question", "language", "abstained", "message", "read_as", "not_in_agreement", "hits"]
     assert data["read_as"]["text"] == "Что должен содержать запрос?" and data["read_as"]["language"] == "ru"
     item, noted = data["hits"]
     assert (item["article"], item["paragraph"], item["item"]) == (5, 3, 2)
@@ -121,6 +139,7 @@ def test_the_published_http_schema_is_the_answers_json(agreement):
     for result in (
         answer(agreement, "Что должен содержать запрос?", "ru", Citation(5, 3, 2), Citation(6, 3)),
         answer(agreement, "Айлық қанша?", "kk", Citation(9), abstained=True),
+        build_answer("Статья 16", read_as("Статья 16", "ru"), [], agreement, 5, True, (Citation(16), Citation(9, 2))),
     ):
         data = result.to_dict()
         assert AskResponse.model_validate(data).model_dump() == data

@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from treatyqa.answering import not_in_agreement
 from treatyqa.corpus import load_agreement
 from treatyqa.domain import Answer, Citation, Clause, Hit
 from treatyqa.web import i18n
@@ -197,6 +198,20 @@ def test_abstention_is_a_plain_message(agreement, qa, ui):
     assert html.count('class="tq-hit tq-secondary ') == 3
     empty = render_answer(replace(answer, hits=()), ui, agreement)  # no nearest clause at all
     assert t("abstained", ui) in empty and "tq-hit" not in empty
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ui", ["kk", "ru"])
+def test_a_citation_the_agreement_lacks_is_a_notice_in_the_interface_language(agreement, qa, ui):
+    alone = answer_for(qa, "Статья 16")
+    html = render_answer(alone, ui, agreement)
+    parsed = assert_safe(html)
+    notice = not_in_agreement(Citation(16), agreement, ui)
+    assert 'class="tq-abstain tq-notice"' in html and notice in "".join(parsed.text)
+    assert t("abstained", ui) not in html and "tq-hit" not in html  # said why, instead of "no answer"
+    fallback = render_answer(answer_for(qa, "ст. 9 п. 2"), ui, agreement)  # article 9 is shown under the notice
+    assert not_in_agreement(Citation(9, 2), agreement, ui) in fallback and "tq-primary" in fallback
+    assert fallback.index("tq-notice") < fallback.index("tq-primary")
 
 
 @pytest.mark.slow

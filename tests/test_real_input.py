@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from treatyqa.answering import not_in_agreement
 from treatyqa.components import CitationLookup, QueryNormalizer
 from treatyqa.domain import Citation
 from treatyqa.web.i18n import EXAMPLES
@@ -89,6 +90,36 @@ def test_off_topic_and_near_miss_questions_still_abstain(qa, question):
     assert qa.ask(question).abstained
 
 
+@pytest.mark.parametrize(
+    "question, missing, lang",
+    [("Статья 16", Citation(16), "ru"), ("20-бап", Citation(20), "kk"), ("ст. 20 п. 1", Citation(20, 1), "ru")],
+)
+def test_a_citation_the_agreement_lacks_is_said_and_nothing_else_is_offered(qa, question, missing, lang):
+    answer = qa.ask(question)
+    assert answer.abstained and not answer.hits and answer.not_in_agreement == (missing,)
+    assert answer.message == not_in_agreement(missing, qa.agreement, lang)
+
+
+@pytest.mark.parametrize(
+    "question, missing, lang, shown",
+    [
+        ("9-бап 2-тармақ", Citation(9, 2), "kk", (9, None)),  # article 9 has no numbered paragraphs
+        ("15.4", Citation(15, 4), "ru", (15, 1)),  # typed alone, a number is a citation
+    ],
+)
+def test_a_missing_paragraph_answers_with_its_article_and_says_so(qa, question, missing, lang, shown):
+    answer = qa.ask(question)
+    assert not answer.abstained and first(answer) == shown and answer.not_in_agreement == (missing,)
+    assert answer.message.startswith(not_in_agreement(missing, qa.agreement, lang))
+
+
+def test_a_missing_citation_inside_a_question_still_searches(qa):
+    answer = qa.ask("Статья 16: кто несет расходы?")
+    assert answer.not_in_agreement == (Citation(16),) and answer.hits
+    assert answer.message.startswith(not_in_agreement(Citation(16), qa.agreement, "ru"))
+    assert first(answer) == (9, None) and not answer.abstained  # the question itself is answered
+
+
 def test_short_russian_questions_are_russian(qa):
     answer = qa.ask("Кто платит?")
     assert answer.language == "ru" and answer.hits[0].label.startswith("Статья")
@@ -99,7 +130,7 @@ def test_query_components_round_trip(qa):
     again = QueryNormalizer.from_dict(normalizer.to_dict())
     assert again.run("сурау салу")["text"] == normalizer.run("сурау салу")["text"] == "сұрау салу"
     lookup = CitationLookup([[c.article, c.paragraph] for c in qa.agreement.citations()])
-    assert CitationLookup.from_dict(lookup.to_dict()).run("ст. 5 п. 3")["citations"] == [[5, 3]]
+    assert CitationLookup.from_dict(lookup.to_dict()).run("ст. 5 п. 3") == {"citations": [[5, 3]], "missing": [], "bare": True}
     with pytest.raises(ValueError):
         CitationLookup([])
     with pytest.raises(ValueError):

@@ -6,7 +6,8 @@ from functools import lru_cache
 
 from haystack import Document
 
-from treatyqa.domain import LANGUAGES, Agreement, Answer, Citation, Clause, Hit
+from treatyqa.domain import LANGUAGES, Agreement, Answer, Citation, Clause, Hit, answer_language
+from treatyqa.language import UNDETERMINED
 from treatyqa.lexical import terms
 from treatyqa.normalization import NormalizedQuery
 
@@ -16,8 +17,20 @@ MESSAGES = {
         "ru": "Соответствующие положения Соглашения:",
     },
     "abstained": {
-        "kk": "Келісімде бұл сұраққа жауап жоқ сияқты. Төменде ең жақын тармақтар берілген.",
-        "ru": "Похоже, Соглашение не отвечает на этот вопрос. Ниже приведены наиболее близкие положения.",
+        "kk": "Келісімде бұл сұраққа жауап жоқ сияқты.",
+        "ru": "По-видимому, в Соглашении нет ответа на этот вопрос.",
+    },
+    "nearest": {
+        "kk": "Төменде мағынасы жағынан ең жақын тармақтар келтірілген.",
+        "ru": "Ниже приведены наиболее близкие по смыслу положения.",
+    },
+    "no_article": {
+        "kk": "Келісімде {article}-бап жоқ: оның соңғы бабы — {last}-бап.",
+        "ru": "В Соглашении нет статьи {article}: оно содержит статьи с 1 по {last}.",
+    },
+    "no_paragraph": {
+        "kk": "Келісімнің {article}-бабында {paragraph}-тармақ жоқ.",
+        "ru": "В статье {article} Соглашения нет пункта {paragraph}.",
     },
     "other_language": {
         "kk": "Сұрақ қазақ немесе орыс тілінде емес сияқты (анықталған тіл: {lang}); нәтижелер орыс тіліндегі белгілермен берілді.",
@@ -84,6 +97,20 @@ def _overlapping(asked: tuple[str, ...], index: int, other: tuple[str, ...]) -> 
     return inside or [max(range(len(other)), key=overlaps.__getitem__)]
 
 
+def not_in_agreement(citation: Citation, agreement: Agreement, lang: str) -> str:
+    """The sentence that says a typed citation names nothing in the agreement.
+
+    >>> from treatyqa.corpus import load_agreement
+    >>> not_in_agreement(Citation(16), load_agreement(), "ru")
+    'В Соглашении нет статьи 16: оно содержит статьи с 1 по 15.'
+    """
+    lang = answer_language(lang)
+    numbers = {a.number for a in agreement[lang].articles}
+    if citation.article in numbers and citation.paragraph is not None:
+        return MESSAGES["no_paragraph"][lang].format(article=citation.article, paragraph=citation.paragraph)
+    return MESSAGES["no_article"][lang].format(article=citation.article, last=max(numbers))
+
+
 def build_answer(
     question: str,
     query: NormalizedQuery,
@@ -91,9 +118,11 @@ def build_answer(
     agreement: Agreement,
     top_k: int,
     abstained: bool,
+    missing: tuple[Citation, ...] = (),
 ) -> Answer:
     """``question`` as the user typed it; ``query`` as it was read (its words pick the
-    highlighted sentence; its language, the labels and the message)."""
+    highlighted sentence; its language, the labels and the message); ``missing``, the typed
+    citations that the agreement lacks, said first."""
     lang = query.language.lang
     label_lang = query.language.label_lang
     hits = []
@@ -114,10 +143,21 @@ def build_answer(
                 note=agreement.notes.get(citation.clause),
             )
         )
-    key = "abstained" if abstained else "answered"
-    message = MESSAGES[key][label_lang]
-    if lang not in LANGUAGES:
-        message = MESSAGES["other_language"][label_lang].format(lang=lang) + " " + message
+    sentences = [not_in_agreement(c, agreement, label_lang) for c in missing]
+    if lang not in LANGUAGES and lang != UNDETERMINED:
+        sentences.insert(0, MESSAGES["other_language"][label_lang].format(lang=lang))
+    if not abstained:
+        sentences.append(MESSAGES["answered"][label_lang])
+    elif hits:
+        sentences += [MESSAGES["abstained"][label_lang], MESSAGES["nearest"][label_lang]]
+    elif not missing:  # nothing to show; a missing citation has said why
+        sentences.append(MESSAGES["abstained"][label_lang])
     return Answer(
-        question=question, language=lang, abstained=abstained, message=message, hits=tuple(hits), read_as=query.to_dict()
+        question=question,
+        language=lang,
+        abstained=abstained,
+        message=" ".join(sentences),
+        hits=tuple(hits),
+        read_as=query.to_dict(),
+        not_in_agreement=tuple(missing),
     )

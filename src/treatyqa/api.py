@@ -30,7 +30,7 @@ from treatyqa.abstention import Abstention, Vocabulary
 from treatyqa.answering import build_answer
 from treatyqa.catalog import IndexPlan, index_status, plan_index, serving_snapshot
 from treatyqa.corpus import CorpusError, corpus_dir, corpus_signature, load_agreement, load_agreement_from
-from treatyqa.domain import LANGUAGES, MODES, Agreement, Answer, check_mode
+from treatyqa.domain import LANGUAGES, MODES, Agreement, Answer, Citation, check_mode
 from treatyqa.embedding.model import resolve_model
 from treatyqa.embedding.prompts import model_prompts
 from treatyqa.errors import IndexUnavailable, InvalidQuestion
@@ -276,7 +276,7 @@ class TreatyQA:
                 pipeline, agreement, vocabulary = self._pipelines[mode], self.agreement, self.vocabulary
                 self._computing += 1
             try:
-                result = pipeline.run(pipeline_inputs(text, lang), include_outputs_from={"normalizer"})
+                result = pipeline.run(pipeline_inputs(text, lang), include_outputs_from={"normalizer", "citations"})
             finally:
                 with self._lock:
                     self._computing -= 1
@@ -284,9 +284,13 @@ class TreatyQA:
                     self._idle.notify_all()
         query: NormalizedQuery = result["normalizer"]["query"]
         ranked = result["fusion"]["documents"]
+        looked_up = result["citations"]
+        missing = tuple(Citation(article, paragraph) for article, paragraph in looked_up["missing"])
         cited = bool(ranked) and ranked[0].meta.get("pinned", False)
         features, abstained = self.abstention.judge(query, result["fusion"]["offtopic_gap"], vocabulary, cited)
-        answer = build_answer(text, query, ranked, agreement, top_k, abstained)
+        if missing and looked_up["bare"] and not looked_up["citations"]:
+            ranked, abstained = [], True  # "Статья 16" alone: nothing near it is an answer
+        answer = build_answer(text, query, ranked, agreement, top_k, abstained, missing)
         elapsed = (time.perf_counter() - started) * 1000
         return replace(answer, timings_ms={"total": elapsed}, abstention_features=features)
 

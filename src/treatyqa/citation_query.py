@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from treatyqa.domain import Citation
 from treatyqa.script import fold
@@ -65,29 +66,55 @@ def parse_citations(text: str) -> tuple[Citation, ...]:
     return tuple(dict.fromkeys(c for c, _, _ in _parse(text)))
 
 
-def lookup(text: str, clauses: Iterable[Citation]) -> tuple[Citation, ...]:
-    """The agreement's clauses that ``text`` cites, in the order typed: the clause itself, or
-    every clause of the article when only the article is typed (or its paragraph does not
-    exist); a bare ``N.M`` only where clause N.M exists. A citation inside a question of
-    more than a few other words is context, not a look-up (``8-бапты басқаша түсініп…``).
+@dataclass(frozen=True)
+class LookUp:
+    """What a question cites: ``cited``, the agreement's clauses it names, in the order typed;
+    ``missing``, the citations it names that the agreement lacks (``Статья 16``, ``15.4``);
+    ``bare``, whether the question is nothing but citations."""
 
-    >>> lookup("ст. 9 п. 2; 5.3; 2.5 литра", [Citation(5, 3), Citation(9), Citation(2, 1)])
-    (Citation(article=9, paragraph=None, item=None), Citation(article=5, paragraph=3, item=None))
+    cited: tuple[Citation, ...] = ()
+    missing: tuple[Citation, ...] = ()
+    bare: bool = False
+
+
+def lookup(text: str, clauses: Iterable[Citation]) -> LookUp:
+    """The citations typed in ``text``, checked against the agreement's ``clauses``: the
+    clause itself, or every clause of the article when only the article is typed (or its
+    paragraph does not exist, which is then ``missing`` too); an article the agreement lacks
+    is ``missing`` and cites nothing. A bare ``N.M`` counts where clause N.M exists, or when
+    it is typed alone (``15.4``); otherwise it may be a quantity. A citation inside a question
+    of more than a few other words is context, not a look-up (``8-бапты басқаша түсініп…``).
+
+    >>> found = lookup("ст. 9 п. 2; 5.3; 2.5 литра; ст. 16", [Citation(5, 3), Citation(9), Citation(2, 1)])
+    >>> [c.key() for c in found.cited], [c.key() for c in found.missing], found.bare
+    (['9', '5.3'], ['9.2', '16'], False)
+    >>> lookup("15.4", [Citation(15, 1)]).missing, lookup("15.4", [Citation(15, 1)]).bare
+    ((Citation(article=15, paragraph=4, item=None),), True)
     """
     known = list(clauses)
-    out: list[Citation] = []
+    articles = {c.article for c in known}
     parsed = _parse(text)
     rest = fold(text)
     for start, end in sorted((span for _, _, span in parsed), reverse=True):
         rest = rest[:start] + " " + rest[end:]
-    if len(re.findall(r"[^\W\d_]+", rest)) > LOOKUP_WORDS:
-        return ()
-    for citation, bare, _ in parsed:
+    words = len(re.findall(r"[^\W\d_]+", rest))
+    if words > LOOKUP_WORDS:
+        return LookUp()
+    alone = len(parsed) == 1 and not re.search(r"[^\W_]", rest)
+    cited: list[Citation] = []
+    missing: list[Citation] = []
+    for citation, bare_number, _ in parsed:
         if citation.paragraph is not None and citation in known:
-            out.append(citation)
-        elif not bare:
-            out.extend(c for c in known if c.article == citation.article)
-    return tuple(dict.fromkeys(out))
+            cited.append(citation)
+        elif bare_number and not alone:
+            continue  # "2.5 литра": a quantity, not a clause
+        elif citation.article not in articles:
+            missing.append(citation)
+        else:
+            if citation.paragraph is not None:  # the article exists, its paragraph does not
+                missing.append(citation)
+            cited.extend(c for c in known if c.article == citation.article)
+    return LookUp(tuple(dict.fromkeys(cited)), tuple(dict.fromkeys(missing)), bare=bool(parsed) and words == 0)
 
 
 def _parse(text: str) -> list[tuple[Citation, bool, tuple[int, int]]]:

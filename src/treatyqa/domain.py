@@ -308,6 +308,8 @@ class Answer:
     # what the abstention rule judged by (None without dense evidence); for evaluation
     # reports, not part of the JSON answer
     abstention_features: AbstentionFeatures | None = None
+    # citations typed in the question that the agreement lacks (``Статья 16``, ``15.4``)
+    not_in_agreement: tuple[Citation, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         lang = answer_language(self.language)
@@ -317,6 +319,7 @@ class Answer:
             "abstained": self.abstained,
             "message": self.message,
             "read_as": dict(self.read_as),
+            "not_in_agreement": [c.to_dict() for c in self.not_in_agreement],
             "hits": [h.to_dict(lang) for h in self.hits],
         }
 
@@ -331,6 +334,7 @@ class Answer:
             message=str(data.get("message") or ""),
             hits=tuple(Hit.from_dict(hit) for hit in data.get("hits") or ()),
             read_as=dict(data.get("read_as") or {}),
+            not_in_agreement=tuple(citation_from_dict(c) for c in data.get("not_in_agreement") or ()),
         )
 
 

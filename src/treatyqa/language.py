@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 KAZAKH_ONLY = set("әғқңөұүһӘҒҚҢӨҰҮҺ")
 UKRAINIAN_ONLY = set("їєґЇЄҐ")
 BELARUSIAN_ONLY = set("ўЎ")
+UNDETERMINED = "und"  # the ISO 639 code for "no language to judge" (digits, signs)
 _lock = threading.Lock()
 
 
@@ -43,7 +44,7 @@ class Detection:
     """The judgement and its evidence: ``shares`` of the question's known words that are
     Kazakh and Russian; ``mixed`` when both languages have a real share."""
 
-    lang: str  # "kk", "ru", another ISO code, or "und" when there is no text to judge
+    lang: str  # "kk", "ru", another ISO code, or UNDETERMINED when there is no text to judge
     method: str  # "words", "letters", "lingua", "langdetect", "given", "none"
     shares: dict[str, float] = field(default_factory=dict)
     mixed: bool = False
@@ -53,7 +54,7 @@ class Detection:
         """The languages whose lexical evidence counts for this question: every language
         one of its words is known in (a single Russian term in a Kazakh question is still
         evidence), Russian for a third language."""
-        if self.mixed or self.lang == "und" or all(self.shares.get(code, 0) > 0 for code in LANGUAGES):
+        if self.mixed or self.lang == UNDETERMINED or all(self.shares.get(code, 0) > 0 for code in LANGUAGES):
             return LANGUAGES
         return (answer_language(self.lang),)
 
@@ -98,13 +99,13 @@ def _langdetect_code(text: str) -> str:
     try:
         return detect(text)
     except LangDetectException:
-        return "und"
+        return UNDETERMINED
 
 
 def detect_language(text: str) -> Detection:
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:
-        return Detection("und", "none")
+        return Detection(UNDETERMINED, "none")
     if any(ch in KAZAKH_ONLY for ch in letters):
         return Detection("kk", "letters")
     cyrillic = sum(1 for ch in letters if _is_cyrillic(ch))

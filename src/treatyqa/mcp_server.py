@@ -178,8 +178,9 @@ def build_server(service: Service | None = None):
         """Find the clauses of the agreement that answer a question in Kazakh or Russian.
 
         Returns the same object as `python -m treatyqa ask --json`: question, language,
-        abstained (true: the agreement probably does not answer), message, and hits, each
-        with article, paragraph, citation labels, both texts and the highlighted sentence.
+        abstained (true: the agreement probably does not answer), message, not_in_agreement
+        (typed citations the agreement lacks, e.g. article 16), and hits, each with article,
+        paragraph, citation labels, both texts and the highlighted sentence.
         top_k: 1 to 50 clauses; lang: "kk" or "ru" (default: detected).
         """
         return service.ask(question, top_k, lang)

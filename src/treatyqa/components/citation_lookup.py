@@ -13,10 +13,13 @@ from treatyqa.domain import Citation
 @component
 class CitationLookup:
     """Finds citations typed into the question (``ст. 8 п. 3``, ``5-бап 3-тармақ``, ``8.3``,
-    ``преамбула``) and outputs the clauses they name, which fusion then puts first. Usage:
+    ``преамбула``) and outputs the clauses they name, which fusion then puts first; those the
+    agreement lacks (``missing``); and whether the question is only citations (``bare``). Usage:
 
     >>> CitationLookup(clauses=[[8, 3], [9, None]]).run("статья 8 пункт 3")["citations"]
     [[8, 3]]
+    >>> CitationLookup(clauses=[[8, 3], [9, None]]).run("Статья 16")
+    {'citations': [], 'missing': [[16, None]], 'bare': True}
     """
 
     def __init__(self, clauses: list[list[int | None]]):
@@ -25,9 +28,14 @@ class CitationLookup:
         self.clauses = [list(c) for c in clauses]
         self._known = [Citation(a, p) for a, p in self.clauses]
 
-    @component.output_types(citations=list[list[int | None]])
-    def run(self, text: str) -> dict[str, list[list[int | None]]]:
-        return {"citations": [[c.article, c.paragraph] for c in lookup(text, self._known)]}
+    @component.output_types(citations=list[list[int | None]], missing=list[list[int | None]], bare=bool)
+    def run(self, text: str) -> dict[str, Any]:
+        found = lookup(text, self._known)
+        return {
+            "citations": [[c.article, c.paragraph] for c in found.cited],
+            "missing": [[c.article, c.paragraph] for c in found.missing],
+            "bare": found.bare,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return default_to_dict(self, clauses=self.clauses)

@@ -85,6 +85,15 @@ class ReadAsModel(BaseModel):
     corrections: dict[str, str] = Field(description="Each word that was changed, as typed -> as read.")
 
 
+class CitationModel(BaseModel):
+    """A citation identity (``Citation.to_dict``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    article: int
+    paragraph: int | None
+    item: int | None
+
+
 class HitModel(BaseModel):
     """One cited clause, in both languages."""
 
@@ -115,6 +124,9 @@ class AskResponse(BaseModel):
     abstained: bool = Field(description="True when the agreement does not answer the question.")
     message: str
     read_as: ReadAsModel
+    not_in_agreement: list[CitationModel] = Field(
+        description="Citations typed in the question that the agreement lacks (Статья 16, 15.4); the message says so."
+    )
     hits: list[HitModel]
 
 

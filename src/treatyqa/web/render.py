@@ -25,6 +25,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from treatyqa.answering import not_in_agreement
 from treatyqa.domain import LANGUAGES, Agreement, Answer, Citation, Clause, Hit
 from treatyqa.web.i18n import normalise_lang, t
 
@@ -517,7 +518,8 @@ def render_answer(answer: Answer, ui_lang: str, agreement: Agreement) -> str:
         views.append(_hit_view(hit, ui_lang, qlang, agreement, with_article=hit.citation.article not in seen))
         seen.add(hit.citation.article)
     first, further = (None, views) if abstained else (views[0], views[1:])
-    return _render("answer.html", ui_lang, abstained=abstained, qlang=qlang, first=first, further=further)
+    notices = [not_in_agreement(c, agreement, ui_lang) for c in answer.not_in_agreement]
+    return _render("answer.html", ui_lang, abstained=abstained, qlang=qlang, first=first, further=further, notices=notices)
 
 
 # ---------------------------------------------------------------- the conversation
