@@ -8,7 +8,8 @@ fresh folder, which then builds the index first), waits until it answers, then r
 API ``/ask`` and a chat turn (the browser's queue protocol: join, then read the event stream;
 each chat turn is a new session, as a new browser tab is). It writes the number of requests
 and errors, p50/p95/max latency per kind, and the app's RSS at start, after the first
-minute and at the end, with the machine's load average.
+minute, every 30 s (``rss_timeline_kb``: a plateau or a climb) and at the end, with the
+machine's load average.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ QUESTIONS = [
     "Можно ли передать полученные сведения третьей стороне?",
     "Келісім қашан күшіне енеді?",
 ]
+RSS_EVERY = 30  # seconds between RSS samples of the timeline
 
 
 # ---------------------------------------------------------------- clients
@@ -195,11 +197,15 @@ def soak(base: str, pid: int, seconds: float, clients: int) -> dict[str, Any]:
     for thread in threads:
         thread.start()
     minute_taken = False
+    timeline: list[tuple[int, int]] = []  # (seconds, RSS kB) every RSS_EVERY s: a plateau or a climb
     while any(t.is_alive() for t in threads):
         time.sleep(1)
-        if not minute_taken and time.monotonic() - started >= 60:
+        now = time.monotonic() - started
+        if not minute_taken and now >= 60:
             rss["after_1_min_kb"] = rss_kb(pid)
             minute_taken = True
+        if now >= RSS_EVERY * (len(timeline) + 1):
+            timeline.append((round(now), rss_kb(pid)))
     rss["end_kb"] = rss_kb(pid)
     rss.setdefault("after_1_min_kb", rss["end_kb"])
     summary = {
@@ -224,6 +230,7 @@ def soak(base: str, pid: int, seconds: float, clients: int) -> dict[str, Any]:
         "max_ms": round(max(all_values, default=0.0), 1),
         "by_kind": summary,
         "rss": rss,
+        "rss_timeline_kb": timeline,
         "rss_end_vs_1_min_percent": round(100 * (rss["end_kb"] - rss["after_1_min_kb"]) / max(1, rss["after_1_min_kb"]), 2),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "cpus": os.cpu_count(),
