@@ -18,20 +18,22 @@ from functools import lru_cache
 
 import pymorphy3
 
-_local = threading.local()
+# One analyzer for the process, used under a lock: its caches are not documented as
+# thread-safe, and one per thread (about 20 MB of dictionary each) grew the server with
+# every new worker thread. A look-up takes microseconds and its answers are cached below.
+_lock = threading.Lock()
 
 
+@lru_cache(maxsize=1)
 def _analyzer() -> pymorphy3.MorphAnalyzer:
-    # one per thread: the analyzer keeps caches that are not documented as thread-safe
-    analyzer = getattr(_local, "analyzer", None)
-    if analyzer is None:
-        analyzer = _local.analyzer = pymorphy3.MorphAnalyzer(lang="ru")
-    return analyzer
+    return pymorphy3.MorphAnalyzer(lang="ru")
 
 
+@lru_cache(maxsize=65536)
 def is_russian_word(word: str) -> bool:
     """True when the dictionary holds ``word`` in some form (no guessing of unknown words)."""
-    return _analyzer().word_is_known(word.lower().replace("ё", "е"))
+    with _lock:
+        return _analyzer().word_is_known(word.lower().replace("ё", "е"))
 
 
 @lru_cache(maxsize=65536)
@@ -40,7 +42,8 @@ def russian_lemmas(word: str) -> frozenset[str]:
     the dictionary does not hold, whose guessed lemmas would be noise. Cached: a question's
     words repeat across questions, and a parse costs tens of microseconds."""
     word = word.lower().replace("ё", "е")
-    analyzer = _analyzer()
-    if not analyzer.word_is_known(word):
+    if not is_russian_word(word):
         return frozenset()
-    return frozenset(parse.normal_form.replace("ё", "е") for parse in analyzer.parse(word))
+    with _lock:
+        parses = _analyzer().parse(word)
+    return frozenset(parse.normal_form.replace("ё", "е") for parse in parses)
