@@ -9,6 +9,8 @@ a paraphrase to the wrong clause; a dictionary word is therefore left as typed.
 (True, True, False)
 >>> "нести" in russian_lemmas("несет") and "нести" in russian_lemmas("несут")
 True
+>>> is_russian_word("тармақ"), russian_lemmas("расхды")
+(False, frozenset())
 """
 
 from __future__ import annotations
