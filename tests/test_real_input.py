@@ -81,7 +81,7 @@ def test_a_mixed_question_with_a_russian_verb_form_the_agreement_does_not_use_is
     [
         "Байланыс офицерінің жалақысы қанша?",
         pytest.param("Сколько получает офицер связи в месяц?", marks=pytest.mark.xfail(strict=True, reason="known miss: answered with 11.3")),
-        pytest.param("Келісімге Ресей тарапынан кім қол қойды, аты-жөні?", marks=pytest.mark.xfail(strict=True, reason="known miss: no anchor asks about signatories")),
+        pytest.param("Келісімге Ресей тарапынан кім қол қойды, аты-жөні?", marks=pytest.mark.xfail(strict=True, reason="known miss: the signatory anchors are not near enough in the dense space")),
         "Какой штраф за нарушение ПДД в Казахстане?",
         "виза для командировки в Москву сколько стоит",
     ],
