@@ -32,6 +32,7 @@ from treatyqa.settings import Settings, SettingsError
 from treatyqa.web.feedback import FeedbackStore
 from treatyqa.web.http import create_api
 from treatyqa.web.limits import MAX_BODY_BYTES, BodyLimit, LoginThrottle
+from treatyqa.web.heap import HeapTrimmer
 from treatyqa.web.login import Login
 from treatyqa.web.starting import StartingApp
 from treatyqa.web.startup import StartupCancelled, StartupState
@@ -290,15 +291,18 @@ def serve(
             say("Stopped before the chat was ready.")
             return 0
         return code
+    trimmer = HeapTrimmer()
     try:
         server = _Server(_config(app, settings), app)
         _stop_on(stop, server)
         _announce_when_started(server, url, say)
+        trimmer.start()
         server.run(sockets=[sock])
         if server.should_exit:
             say("Stopped.")
         return 0
     finally:
+        trimmer.stop()
         qa.close()
 
 
