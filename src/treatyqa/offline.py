@@ -1,5 +1,6 @@
 """Process environment set before any ML or web import: nothing calls out (no telemetry,
-no hub, no version checks), and numeric libraries do not fight over the CPU.
+no hub, no version checks), numeric libraries do not fight over the CPU, and Gradio keeps
+no per-event records.
 
 Imported first by ``treatyqa``; the variables must be set before gradio, haystack,
 huggingface_hub or transformers are imported. ``setdefault`` lets a site that can reach a
@@ -20,6 +21,10 @@ OFFLINE_ENV = {
     # numpy's OpenBLAS threads spin after each (tiny) vector search and starve torch's two
     # threads on a 2-core machine: measured 93 -> 34 ms per dense question with this set.
     "OPENBLAS_NUM_THREADS": "1",
+    # Gradio keeps a record of the last 10,000 events and, after every event, rebuilds a pandas
+    # table of them for its monitoring page, which the chat turns off: keep one, rebuild never.
+    "GRADIO_ANALYTICS_MAX_EVENTS": "1",
+    "GRADIO_ANALYTICS_CACHE_FREQUENCY": "1000000000",
 }
 
 for _key, _value in OFFLINE_ENV.items():
