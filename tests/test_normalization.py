@@ -83,6 +83,32 @@ def test_detection_without_a_lexicon_keeps_short_russian_questions_russian():
 
 
 @pytest.mark.parametrize(
+    "text, lang, method",
+    [
+        ("Ко плаћа трошкове захтева?", "sr", "letters"),  # ћ: Serbian only
+        ("Кој ги сноси трошоците за барањето?", "mk", "lingua"),  # ј: Serbian or Macedonian
+        ("Ко сноси трошкове њиховог захтева?", "sr", "lingua"),
+        ("Ѓорѓи праќа барање", "mk", "letters"),  # ѓ ќ: Macedonian only
+        ("Кой поема разходите по искането?", "bg", "lingua"),
+    ],
+)
+def test_serbian_and_macedonian_by_their_letters(text, lang, method):
+    detection = detect_language(text)
+    assert (detection.lang, detection.method) == (lang, method)
+
+
+def test_serbian_and_macedonian_models_load_only_for_their_letters():
+    from treatyqa import language
+
+    language._lingua_serbian_macedonian.cache_clear()
+    for text in ("Кто платит?", "Кто несет расходы по исполнению запроса?", "Кой поема разходите?"):
+        detect_language(text)
+    assert language._lingua_serbian_macedonian.cache_info().currsize == 0
+    detect_language("Кој ги сноси трошоците?")
+    assert language._lingua_serbian_macedonian.cache_info().currsize == 1
+
+
+@pytest.mark.parametrize(
     "typed, kept",
     [
         ("Правда ли, что запрашиваемая сторона сама несет расходы?", ("правда", "несет")),

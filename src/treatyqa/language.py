@@ -4,9 +4,9 @@ The question's own words decide first (:func:`judge_words`): each word the lexic
 as Kazakh or as Russian is evidence, so a Russian question with one Kazakh term stays
 Russian (and is marked mixed), and Kazakh typed without Kazakh letters or in Latin script
 is still Kazakh. Without such evidence, letters decide: ә ғ қ ң ө ұ ү һ occur only in
-Kazakh. Cyrillic text without them is settled by lingua, restricted to the Cyrillic
-languages that could be meant (a Russian function word wins over lingua's guess on short
-questions: lingua takes "Кто платит?" for Macedonian); other scripts go to langdetect,
+Kazakh; Ukrainian, Belarusian, Serbian and Macedonian have letters of their own too. Other
+Cyrillic text is settled by lingua among Kazakh, Russian, Ukrainian, Belarusian and Bulgarian
+(a Russian function word wins over lingua's guess on short questions); other scripts go to langdetect,
 which knows many languages but has no Kazakh profile.
 """
 
@@ -25,6 +25,13 @@ logger = logging.getLogger(__name__)
 KAZAKH_ONLY = set("әғқңөұүһӘҒҚҢӨҰҮҺ")
 UKRAINIAN_ONLY = set("їєґЇЄҐ")
 BELARUSIAN_ONLY = set("ўЎ")
+# Serbian and Macedonian are told by their letters first: a sentence of either nearly always
+# has one of these, so their lingua models load only when such a letter comes (the process is
+# 70–90 MB smaller), and a short Russian question can no longer be taken for Macedonian. A
+# Serbian line with none of them goes to the other languages' detector. ј љ њ џ are in both.
+SERBIAN_ONLY = set("ђћЂЋ")
+MACEDONIAN_ONLY = set("ѓќѕЃЌЅ")
+SERBIAN_OR_MACEDONIAN = set("јљњџЈЉЊЏ")
 UNDETERMINED = "und"  # the ISO 639 code for "no language to judge" (digits, signs)
 _lock = threading.Lock()
 
@@ -69,11 +76,18 @@ def _is_cyrillic(ch: str) -> bool:
 
 
 @lru_cache(maxsize=1)
+def _lingua_serbian_macedonian():
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(Language.SERBIAN, Language.MACEDONIAN).build()
+
+
+@lru_cache(maxsize=1)
 def _lingua():
     from lingua import Language, LanguageDetectorBuilder
 
-    langs = [Language.KAZAKH, Language.RUSSIAN, Language.UKRAINIAN, Language.BELARUSIAN,
-             Language.BULGARIAN, Language.MACEDONIAN, Language.SERBIAN, Language.MONGOLIAN]
+    # Mongolian is not a candidate: its ө and ү make it Kazakh by letters before lingua is asked
+    langs = [Language.KAZAKH, Language.RUSSIAN, Language.UKRAINIAN, Language.BELARUSIAN, Language.BULGARIAN]
     return LanguageDetectorBuilder.from_languages(*langs).with_preloaded_language_models().build()
 
 
@@ -114,6 +128,14 @@ def detect_language(text: str) -> Detection:
             return Detection("uk", "letters")
         if any(ch in BELARUSIAN_ONLY for ch in letters):
             return Detection("be", "letters")
+        if any(ch in SERBIAN_ONLY for ch in letters):
+            return Detection("sr", "letters")
+        if any(ch in MACEDONIAN_ONLY for ch in letters):
+            return Detection("mk", "letters")
+        if any(ch in SERBIAN_OR_MACEDONIAN for ch in letters):
+            with _lock:
+                result = _lingua_serbian_macedonian().detect_language_of(text)
+            return Detection("mk" if result is not None and result.iso_code_639_1.name == "MK" else "sr", "lingua")
         code = _lingua_code(text)
         if code not in LANGUAGES and RUSSIAN_ONLY_WORDS & set(text.lower().replace("ё", "е").split()):
             return Detection("ru", "letters")
