@@ -30,9 +30,9 @@ from treatyqa.parser import CorpusError
 from treatyqa.progress import Progress
 from treatyqa.settings import Settings, SettingsError
 from treatyqa.web.feedback import FeedbackStore
+from treatyqa.web.heap import HeapTrimmer
 from treatyqa.web.http import create_api
 from treatyqa.web.limits import MAX_BODY_BYTES, BodyLimit, LoginThrottle
-from treatyqa.web.heap import HeapTrimmer
 from treatyqa.web.login import Login
 from treatyqa.web.starting import StartingApp
 from treatyqa.web.startup import StartupCancelled, StartupState
