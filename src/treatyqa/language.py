@@ -97,13 +97,13 @@ def preload() -> None:
         _lingua()
 
 
-def _lingua_code(text: str) -> str:
+def _lingua_code(text: str, build=_lingua, fallback: str = "ru") -> str:
+    """lingua's code for ``text`` among the languages of ``build``'s detector; ``fallback``
+    without any signal (Russian by default: the working language of the agreement)."""
     with _lock:
-        detector = _lingua()
+        detector = build()
     result = detector.detect_language_of(text)
-    if result is None:
-        return "ru"  # Cyrillic with no signal at all: the working language of the agreement
-    return result.iso_code_639_1.name.lower()
+    return fallback if result is None else result.iso_code_639_1.name.lower()
 
 
 def _langdetect_code(text: str) -> str:
@@ -133,9 +133,7 @@ def detect_language(text: str) -> Detection:
         if any(ch in MACEDONIAN_ONLY for ch in letters):
             return Detection("mk", "letters")
         if any(ch in SERBIAN_OR_MACEDONIAN for ch in letters):
-            with _lock:
-                result = _lingua_serbian_macedonian().detect_language_of(text)
-            return Detection("mk" if result is not None and result.iso_code_639_1.name == "MK" else "sr", "lingua")
+            return Detection(_lingua_code(text, _lingua_serbian_macedonian, "sr"), "lingua")
         code = _lingua_code(text)
         if code not in LANGUAGES and RUSSIAN_ONLY_WORDS & set(text.lower().replace("ё", "е").split()):
             return Detection("ru", "letters")
