@@ -1,6 +1,8 @@
 """How a typed question is read: keyboard, Latin script, typos, mixed languages (pure: the
 real corpus and the index's own data files, no model, no store)."""
 
+import re
+
 import pytest
 
 from treatyqa.documents import all_documents
@@ -52,6 +54,20 @@ def test_language_from_the_words_with_its_evidence(lexicon, typed, lang, mixed):
     assert (judged.lang, judged.mixed) == (lang, mixed)
     assert judged.method == "words" and judged.shares[lang] >= 0.5
     assert set(judged.search_langs) == ({"kk", "ru"} if mixed else {lang})
+
+
+@pytest.mark.parametrize(
+    "typed, meant",
+    [
+        # two letters swapped is one slip of the fingers, not two edits (Damerau)
+        ("Кто несет расохды по запросу?", "расходы"),
+        ("Запрос должен содержтаь что?", "содержать"),
+        ("Шығыстарды кім көтрееді?", "көтереді"),
+        ("Сұрау салудың нәтижесі туралы қашан хабралайды?", "хабарлайды"),
+    ],
+)
+def test_swapped_letters_are_one_typo(lexicon, typed, meant):
+    assert meant in re.findall(r"\w+", normalize_query(typed, lexicon).text)
 
 
 def test_a_mistyped_russian_word_becomes_the_agreements_word(lexicon):

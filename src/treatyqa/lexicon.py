@@ -7,9 +7,9 @@ the questions written for its clauses). It answers, for a typed word:
 - which Kazakh word it is when typed on a Russian keyboard or in Latin script: the folded
   key (``treatyqa.script.fold``) of a known word, or of its longest known stem, with the
   Kazakh letters of the ending restored by vowel harmony;
-- which known word it is when mistyped: the nearest by edit distance (RapidFuzz), one edit
-  for words of 5-7 letters, two from 8, none for shorter words, where one wrong letter can
-  make another word; a word of the Russian dictionary (``treatyqa.russian_words``) is not
+- which known word it is when mistyped: the nearest by edit distance (RapidFuzz's OSA: two
+  swapped letters are one slip, not two edits), one edit for words of 5-7 letters, two
+  from 8, none for shorter words, where one wrong letter can make another word; a word of the Russian dictionary (``treatyqa.russian_words``) is not
   taken for a typo.
 
 >>> lexicon = Lexicon.from_texts({"kk": ["Сұрау салушы Тарап шығыстарды көтереді"], "ru": ["Расходы несет запрашивающая Сторона"]})
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from treatyqa.domain import LANGUAGES
 from treatyqa.lexical import STOPWORDS, russian_stem
@@ -220,7 +220,7 @@ class Lexicon:
         limit = max_edits(key, lang, keyboard)
         if not limit:
             return None
-        found = process.extractOne(key, self._choices[lang], scorer=Levenshtein.distance, score_cutoff=limit)
+        found = process.extractOne(key, self._choices[lang], scorer=OSA.distance, score_cutoff=limit)
         return (found[0], int(found[1])) if found else None
 
     def match(self, typed: str, latin: bool = False, prefer: str | None = None, keyboard: bool = False) -> WordMatch:
