@@ -44,6 +44,19 @@ def test_write_find_load_and_prune(tmp_path: Path) -> None:
     assert not list(root.glob("*/*.pkl")) and json.loads((root / "treatyqa_v2_x_m_a3" / MANIFEST).read_text())["count"] == 3
 
 
+def test_pruning_keeps_each_corpus_folders_newest(tmp_path: Path) -> None:
+    """Several corpus folders (slots) share a data folder: a build keeps the others' snapshots,
+    and within its own slot the newest builds, whatever the corpus hash."""
+    root = snapshots_root(tmp_path)
+    for name in ("treatyqa_v3_h_m_cb_a1", "treatyqa_v3_h_m_cc_a2", "treatyqa_v3_h_m_ca_a3"):
+        assert load_snapshot(write_snapshot(root, name, _docs())).collection == name
+    for name in ("treatyqa_v3_z_m_ca_a4", "treatyqa_v3_a_m_ca_a5"):  # the corpus text edited twice
+        write_snapshot(root, name, _docs())
+    assert [s.collection for s in list_snapshots(root)] == [
+        "treatyqa_v3_h_m_cb_a1", "treatyqa_v3_h_m_cc_a2", "treatyqa_v3_z_m_ca_a4", "treatyqa_v3_a_m_ca_a5",
+    ]
+
+
 def test_sparse_search_returns_only_documents_sharing_a_term(tmp_path: Path) -> None:
     info = write_snapshot(snapshots_root(tmp_path), "treatyqa_v2_x_m_a1", _docs())
     retriever = SnapshotSparseEmbeddingRetriever(str(info.path), top_k=5)

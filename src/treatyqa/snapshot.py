@@ -46,6 +46,19 @@ class SnapshotInfo:
     def identity(self) -> str:
         return self.collection.rsplit("_", 1)[0]
 
+    @property
+    def slot(self) -> str:
+        """The corpus folder it was built from (``treatyqa.store``: the identity's last part)."""
+        return self.identity.rsplit("_", 1)[-1]
+
+    @property
+    def stamp(self) -> int:
+        """When it was built (the collection name ends in the build's time, hex ms)."""
+        try:
+            return int(self.collection.rsplit("_", 1)[1], 16)
+        except (IndexError, ValueError):
+            return -1
+
 
 @dataclass(frozen=True, eq=False)
 class IndexSnapshot:
@@ -124,7 +137,7 @@ def list_snapshots(root: Path) -> list[SnapshotInfo]:
             continue
         if data.get("format") == FORMAT:
             found.append(SnapshotInfo(Path(entry.path), data["collection"], int(data["count"])))
-    return sorted(found, key=lambda s: s.collection)  # collection names end in a build stamp
+    return sorted(found, key=lambda s: (s.stamp, s.collection))
 
 
 def find_snapshot(root: Path, identity: str, expected: int) -> SnapshotInfo | None:
@@ -180,8 +193,15 @@ def write_snapshot(root: Path, collection: str, documents: list[Document]) -> Sn
 
 
 def _prune(root: Path) -> None:
-    for old in list_snapshots(root)[:-KEEP]:
-        shutil.rmtree(old.path, ignore_errors=True)
+    """Keep the newest :data:`KEEP` snapshots of each corpus folder: several corpora may share
+    one data folder, and one's build must not remove another's current snapshot (as a
+    data-folder-wide count did, sorting by name, which puts the slot before the stamp)."""
+    by_slot: dict[str, list[SnapshotInfo]] = {}
+    for info in list_snapshots(root):
+        by_slot.setdefault(info.slot, []).append(info)
+    for snapshots in by_slot.values():
+        for old in snapshots[:-KEEP]:
+            shutil.rmtree(old.path, ignore_errors=True)
     for leftover in root.glob(".*-*"):  # a writer killed midway; old enough not to be in progress
         if time.time() - leftover.stat().st_mtime > 3600:
             shutil.rmtree(leftover, ignore_errors=True)
