@@ -45,6 +45,32 @@ def test_admission_bounds_waiting_and_drops_the_gone():
         pool.submit(asyncio.run, scenario()).result()
 
 
+def test_admission_serves_waiters_in_order_of_arrival():
+    """A freed slot goes to the question that waited, not to one that arrives after it (the
+    long poll makes a waiter that is not handed the slot sleep past the late arrival)."""
+
+    async def scenario():
+        admission = Admission(slots=1, max_waiting=4, poll_s=5.0)
+        order: list[str] = []
+
+        async def alive():
+            return False
+
+        def job(name: str, seconds: float = 0.0):
+            return lambda: time.sleep(seconds) or order.append(name)
+
+        first = asyncio.create_task(admission.run(job("first", 0.1), alive))
+        await asyncio.sleep(0.02)
+        waiter = asyncio.create_task(admission.run(job("waiter"), alive))
+        await first
+        await admission.run(job("late"), alive)
+        await waiter
+        return order
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, scenario()).result() == ["first", "waiter", "late"]
+
+
 def _client(**kwargs) -> TestClient:
     app = create_api(None, auth=kwargs.pop("auth", None))
     app.add_middleware(LoginThrottle, free=3, base_s=60)

@@ -21,7 +21,7 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -193,6 +193,12 @@ class ClientGone(Exception):
 class Admission:
     """At most ``slots`` questions computing and ``max_waiting`` waiting; the rest are Busy.
 
+    Waiting questions take the slots in the order they came: a finishing question hands its
+    slot straight to the longest waiter. (Each waiter polling for a free slot left slots idle
+    between polls and let late questions overtake early ones: under 20 concurrent clients
+    the p95 was several times the p50.) A waiter checks every ``poll_s`` whether its client
+    is still there.
+
     >>> import asyncio
     >>> admission = Admission(slots=1, max_waiting=0)
     >>> async def never_gone(): return False
@@ -204,9 +210,10 @@ class Admission:
         if slots < 1 or max_waiting < 0:
             raise ValueError("slots must be >= 1 and max_waiting >= 0")
         self.slots, self.max_waiting, self.retry_after, self.poll_s = slots, max_waiting, retry_after, poll_s
-        # plain counters: they change only on the event loop's thread, between awaits
+        # plain state: it changes only on the event loop's thread, between awaits
         self._admitted = 0  # computing + waiting
         self._running = 0
+        self._waiting: deque[asyncio.Future[None]] = deque()
         self.skipped = 0  # questions dropped because their client had gone
 
     @property
@@ -219,21 +226,44 @@ class Admission:
             raise Busy(self.retry_after)
         self._admitted += 1
         try:
-            while self._running >= self.slots:  # wait for a slot, watching the client
-                await asyncio.sleep(self.poll_s)
-                if await is_disconnected():
-                    self.skipped += 1
-                    raise ClientGone()
-            if await is_disconnected():
-                self.skipped += 1
-                raise ClientGone()
-            self._running += 1
+            await self._take_slot(is_disconnected)
             try:
                 return await asyncio.to_thread(fn)
             finally:
-                self._running -= 1
+                self._release_slot()
         finally:
             self._admitted -= 1
+
+    async def _take_slot(self, is_disconnected: Callable[[], Awaitable[bool]]) -> None:
+        if self._running < self.slots and not self._waiting:
+            self._running += 1
+        else:
+            turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiting.append(turn)
+            try:
+                while not turn.done():
+                    await asyncio.wait({turn}, timeout=self.poll_s)
+                    if not turn.done() and await is_disconnected():
+                        self._gone()
+            except BaseException:
+                if turn.done():
+                    self._release_slot()  # handed a slot while leaving: pass it on
+                else:
+                    self._waiting.remove(turn)
+                raise
+        if await is_disconnected():
+            self._release_slot()
+            self._gone()
+
+    def _release_slot(self) -> None:
+        if self._waiting:
+            self._waiting.popleft().set_result(None)  # the slot passes on, still counted
+        else:
+            self._running -= 1
+
+    def _gone(self) -> None:
+        self.skipped += 1
+        raise ClientGone()
 
 
 __all__ = ["MAX_BODY_BYTES", "Admission", "BodyLimit", "Busy", "ClientGone", "LoginThrottle", "send_json"]
