@@ -60,6 +60,36 @@ class SnapshotInfo:
             return -1
 
 
+class FrozenMeta(dict):
+    """A document's metadata in the in-memory index: one dict shared by every hit on every
+    thread, so read-only. Its values are scalars, so a deep copy (Haystack copies each
+    component's inputs, some 80 hits a question) can be the dict itself: about 0.6 ms of a
+    14.5 ms question (p50, 120 dev questions, four alternated runs).
+
+    >>> import copy
+    >>> meta = FrozenMeta({"article": 5})
+    >>> copy.deepcopy(meta) is meta
+    True
+    >>> meta["article"] = 6
+    Traceback (most recent call last):
+    TypeError: the index's document metadata is read-only
+    """
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("the index's document metadata is read-only")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
+
+    def __copy__(self) -> FrozenMeta:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> FrozenMeta:
+        return self
+
+    def __reduce__(self):
+        return FrozenMeta, (dict(self),)
+
+
 @dataclass(frozen=True, eq=False)
 class IndexSnapshot:
     """The documents of one collection with their vectors, searchable in memory.
@@ -82,6 +112,7 @@ class IndexSnapshot:
         dense = dense.astype(np.float64)
         rows = np.repeat(np.arange(len(documents), dtype=np.int64), np.diff(indptr))
         order = np.argsort(indices, kind="stable")
+        documents = [Document(id=d.id, content=d.content, meta=FrozenMeta(d.meta)) for d in documents]
         return cls(collection, documents, dense, indices[order], rows[order], values[order])
 
     @property
