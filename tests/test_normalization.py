@@ -61,7 +61,7 @@ def test_language_from_the_words_with_its_evidence(lexicon, typed, lang, mixed):
     [
         # two letters swapped is one slip of the fingers, not two edits (Damerau)
         ("Кто несет расохды по запросу?", "расходы"),
-        ("Запрос должен содержтаь что?", "содержать"),
+        ("Что должен содержтаь запрос о содействии?", "содержать"),
         ("Шығыстарды кім көтрееді?", "көтереді"),
         ("Сұрау салудың нәтижесі туралы қашан хабралайды?", "хабарлайды"),
     ],
