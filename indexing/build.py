@@ -32,6 +32,7 @@ from treatyqa.store import (
     inspect_local,
     remove_orphan_folders,
     set_aside,
+    built_at_ms,
     slot_of,
     list_collections,
     new_collection_name,
@@ -134,10 +135,8 @@ def _remove_collection(settings: Settings, name: str) -> None:
 
 
 def _stamp_age_s(name: str) -> float:
-    try:
-        return time.time() - int(name.rsplit("_", 1)[1], 16) / 1000
-    except ValueError:
-        return float("inf")
+    built = built_at_ms(name)
+    return float("inf") if built is None else time.time() - built / 1000
 
 
 def replaced_by(settings: Settings, client, plan: IndexPlan, new: str) -> list[str]:

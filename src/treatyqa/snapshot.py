@@ -28,6 +28,8 @@ import numpy as np
 from haystack import Document
 from haystack.dataclasses import SparseEmbedding
 
+from treatyqa.store import built_at_ms, slot_of
+
 logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
@@ -45,19 +47,6 @@ class SnapshotInfo:
     @property
     def identity(self) -> str:
         return self.collection.rsplit("_", 1)[0]
-
-    @property
-    def slot(self) -> str:
-        """The corpus folder it was built from (``treatyqa.store``: the identity's last part)."""
-        return self.identity.rsplit("_", 1)[-1]
-
-    @property
-    def stamp(self) -> int:
-        """When it was built (the collection name ends in the build's time, hex ms)."""
-        try:
-            return int(self.collection.rsplit("_", 1)[1], 16)
-        except (IndexError, ValueError):
-            return -1
 
 
 class FrozenMeta(dict):
@@ -168,7 +157,7 @@ def list_snapshots(root: Path) -> list[SnapshotInfo]:
             continue
         if data.get("format") == FORMAT:
             found.append(SnapshotInfo(Path(entry.path), data["collection"], int(data["count"])))
-    return sorted(found, key=lambda s: (s.stamp, s.collection))
+    return sorted(found, key=lambda s: (built_at_ms(s.collection) or -1, s.collection))
 
 
 def find_snapshot(root: Path, identity: str, expected: int) -> SnapshotInfo | None:
@@ -227,9 +216,9 @@ def _prune(root: Path) -> None:
     """Keep the newest :data:`KEEP` snapshots of each corpus folder: several corpora may share
     one data folder, and one's build must not remove another's current snapshot (as a
     data-folder-wide count did, sorting by name, which puts the slot before the stamp)."""
-    by_slot: dict[str, list[SnapshotInfo]] = {}
+    by_slot: dict[str | None, list[SnapshotInfo]] = {}
     for info in list_snapshots(root):
-        by_slot.setdefault(info.slot, []).append(info)
+        by_slot.setdefault(slot_of(info.collection), []).append(info)
     for snapshots in by_slot.values():
         for old in snapshots[:-KEEP]:
             shutil.rmtree(old.path, ignore_errors=True)

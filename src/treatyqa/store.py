@@ -77,6 +77,15 @@ def new_collection_name(identity: str) -> str:
     return f"{identity}_{int(time.time() * 1000):x}"
 
 
+def built_at_ms(name: str) -> int | None:
+    """When a collection was built, from the stamp :func:`new_collection_name` ends its name
+    with (ms since the epoch); None for a name without one."""
+    try:
+        return int(name.rsplit("_", 1)[1], 16)
+    except (IndexError, ValueError):
+        return None
+
+
 @dataclass(frozen=True)
 class Collection:
     name: str
